@@ -1,0 +1,1804 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pv_lxccli: Pantavisor's LXC runtime plugin on the stock LXC tools.
+ *
+ * Start writes the platform's config, merged with what Pantavisor needs, to
+ * PV_LXCCLI_RUNDIR/<name>/config and hands the slow part (lxc-start, then
+ * lxc-info for the pid) to a double-forked helper, so the core's event loop
+ * is never blocked and no zombie is left whether or not the core reaps.
+ * Stop hands lxc-stop to a helper the same way. The console is a PTY pair:
+ * the slave path goes to LXC, the master to the core.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pv_lxccli.h"
+
+#define MODULE_NAME "pv_lxccli"
+#define CGROUP2_MAGIC 0x63677270
+#define OUT_MAX 4096 /* tool output kept for parsing and log lines */
+#define MOUNTS_MAX 8
+#define HOOKS_MAX 32
+#define ARGV_MAX 24
+
+/* ---------------------------------------------------------------- logging */
+
+static pv_vlog_fn log_fn;
+
+__attribute__((format(printf, 2, 3))) static void plog(int level,
+							const char *fmt, ...)
+{
+	static const char *const names[] = { "FATAL", "ERROR", "WARN",
+					     "INFO",  "DEBUG", "TRACE" };
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_fn) {
+		log_fn(MODULE_NAME, level, "%s", msg);
+		return;
+	}
+	if (level < 0 || level > PV_LOG_TRACE)
+		level = PV_LOG_TRACE;
+	fprintf(stderr, "%s: %s: %s\n", MODULE_NAME, names[level], msg);
+}
+
+/* -------------------------------------------------------------- utilities */
+
+static void close_fd(int *fd)
+{
+	int saved = errno;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	errno = saved;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mkdir -p for folders whose path comes from the core's path functions. */
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Opens (creating as needed) every component of an absolute folder path
+ * without following a symlink anywhere, so a runtime folder replaced by a
+ * link to elsewhere is refused instead of written through.
+ */
+static int open_dir_nofollow(const char *path)
+{
+	char buf[PATH_MAX];
+	char *comp, *save = NULL;
+	int dfd, next;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, path);
+	dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	for (comp = strtok_r(buf, "/", &save); comp;
+	     comp = strtok_r(NULL, "/", &save)) {
+		if (mkdirat(dfd, comp, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		next = openat(dfd, comp,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		close(dfd);
+		dfd = next;
+	}
+	return dfd;
+fail:
+	next = -errno;
+	close(dfd);
+	return next == -ELOOP ? -ENOTDIR : next;
+}
+
+/* Reads a whole regular file; the caller frees *out. */
+static int read_file(const char *path, char **out, size_t *out_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------- validation */
+
+/* A platform name becomes a folder name, an argv value and a hostname. */
+static const char *name_problem(const char *name)
+{
+	size_t len;
+
+	if (!name || !*name)
+		return "is empty";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "is '.' or '..'";
+	len = strlen(name);
+	if (len > PV_LXCCLI_NAME_MAX)
+		return "is longer than 64 bytes";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '/')
+			return "contains '/'";
+		if (c <= ' ' || c == 0x7f)
+			return "contains whitespace or a control character";
+	}
+	return NULL;
+}
+
+/* Any value that ends up on a config line: one line, nothing hidden. */
+static const char *value_problem(const char *v)
+{
+	for (; v && *v; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c == '\n' || c == '\r')
+			return "contains a newline";
+		if ((c < ' ' && c != '\t') || c == 0x7f)
+			return "contains a control character";
+	}
+	return NULL;
+}
+
+/* Mount sources and targets are space-separated fields of one line. */
+static const char *path_problem(const char *v)
+{
+	const char *why = value_problem(v);
+
+	if (why)
+		return why;
+	if (!v || v[0] != '/')
+		return "is not an absolute path";
+	if (strpbrk(v, " \t"))
+		return "contains whitespace";
+	return NULL;
+}
+
+/* ------------------------------------------------- config text and writer */
+
+struct cfg_line {
+	const char *key;
+	size_t key_len;
+	const char *val;
+	size_t val_len;
+};
+
+/*
+ * Splits one line the way LXC's parser does: leading blanks skipped, '#'
+ * starts a comment, the key ends at the first '=', both sides trimmed.
+ * Returns 1 for a key line, 0 for a blank or comment line, -1 otherwise.
+ */
+static int split_cfg_line(const char *s, size_t len, struct cfg_line *out)
+{
+	const char *end = s + len, *eq;
+
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (s == end || *s == '#')
+		return 0;
+	eq = memchr(s, '=', (size_t)(end - s));
+	if (!eq)
+		return -1;
+	out->key = s;
+	out->key_len = (size_t)(eq - s);
+	while (out->key_len && isspace((unsigned char)s[out->key_len - 1]))
+		out->key_len--;
+	out->val = eq + 1;
+	while (out->val < end && isspace((unsigned char)*out->val))
+		out->val++;
+	out->val_len = (size_t)(end - out->val);
+	return 1;
+}
+
+static bool key_is(const struct cfg_line *l, const char *key)
+{
+	return l->key_len == strlen(key) && !memcmp(l->key, key, l->key_len);
+}
+
+/* True when some line of the config sets one of the keys (NULL-ended). */
+static bool cfg_sets_key(const char *text, size_t len,
+			 const char *const *keys)
+{
+	const char *s = text, *end = text + len, *nl;
+	struct cfg_line l;
+
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1)
+			continue;
+		for (const char *const *k = keys; *k; k++)
+			if (key_is(&l, *k))
+				return true;
+	}
+	return false;
+}
+
+static bool cfg_sets_uts_name(const char *text, size_t len)
+{
+	static const char *const keys[] = { "lxc.uts.name", "lxc.utsname",
+					    NULL };
+
+	return cfg_sets_key(text, len, keys);
+}
+
+/* LXC versions as major * 100 + minor. */
+#define LXC_V(maj, min) ((maj) * 100 + (min))
+#define LXC_MIN_VERSION LXC_V(2, 1)
+
+struct mount_ent {
+	char src[PATH_MAX];
+	const char *dst;
+	const char *opts;
+};
+
+/* Everything the writer needs, resolved beforehand: it does no I/O. */
+struct cfg_in {
+	const char *name;
+	const char *rev;
+	const char *conf_path;
+	const char *lxcpath;
+	const char *config_path;
+	const char *rootfs_mount;
+	const char *console; /* PTY slave path, NULL without capture */
+	const char *group;
+	const char *exec;
+	int lxc_version;
+	int loglevel;
+	bool unified;
+	size_t n_mounts;
+	const struct mount_ent *mounts;
+	size_t n_hooks;
+	char *const *hooks;
+};
+
+static void write_header(FILE *f, const struct cfg_in *c)
+{
+	fprintf(f,
+		"# generated by pv_lxccli: do not edit, rewritten at each start\n"
+		"# platform: %s\n# original config: %s\n# revision: %s\n"
+		"# run it by hand (the console line below names a PTY that is\n"
+		"# gone once the plugin's container stops, hence the -s):\n"
+		"#   lxc-start -n %s -P %s -f %s -s lxc.console.path=none -d\n"
+		"# or in the foreground, console on this terminal:\n"
+		"#   lxc-start -n %s -P %s -f %s -s lxc.console.path= -F\n",
+		c->name, c->conf_path, c->rev, c->name, c->lxcpath,
+		c->config_path, c->name, c->lxcpath, c->config_path);
+}
+
+static void write_additions(FILE *f, const struct cfg_in *c, bool has_uts)
+{
+	fprintf(f, "\n# ---- added by pv_lxccli ----\n");
+	fprintf(f, "lxc.rootfs.mount = %s\n", c->rootfs_mount);
+	if (!has_uts)
+		fprintf(f, "lxc.uts.name = %s\n", c->name);
+	fprintf(f, "lxc.log.level = %d\n", c->loglevel);
+	if (c->console)
+		fprintf(f, "lxc.console.path = %s\n", c->console);
+	if (c->unified && c->lxc_version >= LXC_V(3, 0))
+		fprintf(f, "lxc.cgroup2.devices.allow = a\n");
+	for (size_t i = 0; i < c->n_mounts; i++)
+		fprintf(f, "lxc.mount.entry = %s %s none %s 0 0\n",
+			c->mounts[i].src, c->mounts[i].dst, c->mounts[i].opts);
+	fprintf(f, "lxc.environment = container=pv-%s\n",
+		c->group ? c->group : "unknown");
+	for (size_t i = 0; i < c->n_hooks; i++)
+		fprintf(f, "lxc.hook.mount = %s\n", c->hooks[i]);
+	if (c->exec)
+		fprintf(f, "lxc.init.cmd = %s\n", c->exec);
+}
+
+/*
+ * The merged config: header, the platform's config whole (a missing final
+ * newline added so its last line cannot run into ours), then the additions,
+ * which LXC applies last and so override the platform's.
+ */
+static int write_config(FILE *f, const struct cfg_in *c, const char *orig,
+			size_t orig_len)
+{
+	write_header(f, c);
+	fprintf(f, "\n");
+	if (orig_len && fwrite(orig, 1, orig_len, f) != orig_len)
+		return -EIO;
+	if (orig_len && orig[orig_len - 1] != '\n')
+		fputc('\n', f);
+	write_additions(f, c, cfg_sets_uts_name(orig, orig_len));
+	return ferror(f) ? -EIO : 0;
+}
+
+/* Writes through a temporary file in the same folder, then rename()s. */
+static int write_config_file(int dfd, const struct cfg_in *c, const char *orig,
+			     size_t orig_len)
+{
+	char tmp[64];
+	FILE *f = NULL;
+	int fd, ret;
+
+	snprintf(tmp, sizeof(tmp), ".config.%ld.%lld", (long)getpid(),
+		 now_ms());
+	fd = openat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		goto fail;
+	}
+	ret = write_config(f, c, orig, orig_len);
+	if (fclose(f) != 0 && !ret)
+		ret = -errno;
+	if (ret)
+		goto fail;
+	if (renameat(dfd, tmp, dfd, "config") < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlinkat(dfd, tmp, 0);
+	return ret;
+}
+
+/* -------------------------------------------------------------- spawning */
+
+struct tool_result {
+	int exit_code; /* -1 unless the tool exited */
+	int signal;    /* the signal that ended it, 0 if none */
+	bool timed_out;
+	int exec_errno; /* why exec failed, 0 if it ran */
+	char out[OUT_MAX];
+	size_t out_len;
+};
+
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * Calls fn for every open fd >= 3. Raw getdents64 because it runs between
+ * fork and exec, where opendir()'s malloc is not safe; without /proc it
+ * walks the first 1024 fds.
+ */
+static void each_fd(void (*fn)(int fd, const void *ctx), const void *ctx)
+{
+	char buf[1024];
+	long n;
+	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				fn(fd, ctx);
+		return;
+	}
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+			int fd = atoi(d->d_name);
+
+			if (d->d_name[0] != '.' && fd >= 3 && fd != dfd)
+				fn(fd, ctx);
+			off += d->d_reclen;
+		}
+	}
+	close(dfd);
+}
+
+/* ctx: the one fd a tool may inherit */
+static void set_cloexec_unless(int fd, const void *ctx)
+{
+	if (fd != *(const int *)ctx)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* ctx: a -1-terminated list of the fds a helper owns */
+static void close_unless(int fd, const void *ctx)
+{
+	for (const int *k = ctx; *k != -1; k++)
+		if (fd == *k)
+			return;
+	close(fd);
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static __attribute__((noreturn)) void exec_child(char *const argv[], int out,
+						 int status, int inherit)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int err;
+
+	reset_signals();
+	if (null >= 0)
+		dup2(null, 0);
+	dup2(out, 1);
+	dup2(out, 2);
+	each_fd(set_cloexec_unless, &inherit);
+	if (inherit >= 0)
+		fcntl(inherit, F_SETFD, 0);
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(status, &err, sizeof(err)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static void keep_output(struct tool_result *r, const char *buf, size_t n)
+{
+	size_t room = sizeof(r->out) - 1 - r->out_len;
+
+	if (n > room)
+		n = room;
+	memcpy(r->out + r->out_len, buf, n);
+	r->out_len += n;
+	r->out[r->out_len] = '\0';
+}
+
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static void note_status(struct tool_result *r, int st)
+{
+	if (WIFEXITED(st))
+		r->exit_code = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		r->signal = WTERMSIG(st);
+}
+
+/* Takes what is in the pipe now, without waiting for more. */
+static void drain(int out, struct tool_result *r)
+{
+	char buf[4096];
+	ssize_t n;
+
+	fcntl(out, F_SETFL, O_NONBLOCK);
+	while ((n = read(out, buf, sizeof(buf))) > 0)
+		keep_output(r, buf, (size_t)n);
+}
+
+/*
+ * Collects the child's output until it exits or the deadline passes, then
+ * reaps it. The exit is watched through a pidfd, not through EOF alone,
+ * because a daemonizing tool's descendants could hold the pipe open; on a
+ * kernel without pidfd (before 5.3) the poll wakes every 20 ms to look.
+ */
+static void collect(pid_t pid, int out, long long deadline,
+		    struct tool_result *r)
+{
+	int pfd = pidfd_of(pid), st = 0;
+	bool out_open = true, reaped = false;
+	char buf[4096];
+	ssize_t n;
+
+	while (!reaped) {
+		struct pollfd fds[2] = { { out_open ? out : -1, POLLIN, 0 },
+					 { pfd, POLLIN, 0 } };
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (pfd < 0 && left > 20)
+			left = 20;
+		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents) {
+			n = read(out, buf, sizeof(buf));
+			if (n > 0)
+				keep_output(r, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				out_open = false;
+		}
+		if (pfd >= 0 && fds[1].revents)
+			break;
+		if (pfd < 0 && waitpid(pid, &st, WNOHANG) == pid)
+			reaped = true;
+	}
+	if (out_open && !r->timed_out)
+		drain(out, r);
+	if (pfd >= 0)
+		close(pfd);
+	while (!reaped && waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return; /* reaped by someone else: status unknown */
+	}
+	note_status(r, st);
+}
+
+/*
+ * The one way the plugin runs a tool: argv, a deadline, and an fd the tool
+ * may inherit (-1 for none). Returns 0 when the tool ran (whatever its
+ * result), -errno when it could not be started; r says the rest.
+ */
+static int run_tool(char *const argv[], int timeout_ms, int inherit,
+		    struct tool_result *r)
+{
+	int out[2] = { -1, -1 }, status[2] = { -1, -1 };
+	ssize_t n;
+	pid_t pid;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->exit_code = -1;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (pid == 0)
+		exec_child(argv, out[1], status[1], inherit);
+	close_fd(&out[1]);
+	close_fd(&status[1]);
+	do
+		n = read(status[0], &r->exec_errno, sizeof(r->exec_errno));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(r->exec_errno))
+		r->exec_errno = 0;
+	collect(pid, out[0], now_ms() + timeout_ms, r);
+	if (r->exec_errno)
+		ret = -r->exec_errno;
+out:
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&status[0]);
+	close_fd(&status[1]);
+	return ret;
+}
+
+/* --------------------------------------------------- tool output parsing */
+
+/*
+ * What the tools print, in one place:
+ * - `lxc-info -p -H` prints the bare init pid and a newline while the
+ *   container runs, nothing when it does not; exit 1 when LXC does not know
+ *   the container (a -f config that is not at <lxcpath>/<name>/config is
+ *   forgotten once the container stops).
+ * - `lxc-info -s -H` prints the bare state (RUNNING, STOPPED, ...).
+ * - `lxc-stop` exits 0 when stopped, 2 when the container was not running,
+ *   1 on failure.
+ * - `lxc-start --version` prints "5.0.2" (possibly with a suffix).
+ */
+#define LXC_STOP_NOT_RUNNING 2
+
+/* A positive pid alone on the output; -1 for anything else. */
+static pid_t parse_pid(const char *out, size_t len)
+{
+	long long v = 0;
+	size_t i = 0;
+
+	while (i < len && isspace((unsigned char)out[i]))
+		i++;
+	if (i == len || !isdigit((unsigned char)out[i]))
+		return -1;
+	for (; i < len && isdigit((unsigned char)out[i]); i++) {
+		v = v * 10 + (out[i] - '0');
+		if (v > INT_MAX)
+			return -1;
+	}
+	for (; i < len; i++)
+		if (!isspace((unsigned char)out[i]))
+			return -1;
+	return v > 0 ? (pid_t)v : -1;
+}
+
+static bool parse_state_running(const char *out, size_t len)
+{
+	while (len && isspace((unsigned char)out[len - 1]))
+		len--;
+	return len == 7 && !memcmp(out, "RUNNING", 7);
+}
+
+/* "X.Y[.Z][suffix]" as X * 100 + Y, or -1. */
+static int parse_version(const char *out)
+{
+	unsigned int maj, min;
+
+	while (isspace((unsigned char)*out))
+		out++;
+	if (sscanf(out, "%3u.%3u", &maj, &min) != 2 || min > 99)
+		return -1;
+	return (int)LXC_V(maj, min);
+}
+
+/* Last line of a tool's output, cleaned for a log line. */
+static const char *tool_said(struct tool_result *r)
+{
+	char *s = r->out;
+	size_t len = r->out_len;
+
+	while (len && isspace((unsigned char)s[len - 1]))
+		s[--len] = '\0';
+	for (size_t i = len; i > 0; i--)
+		if (s[i - 1] == '\n') {
+			s += i;
+			break;
+		}
+	for (char *c = s; *c; c++)
+		if ((unsigned char)*c < ' ')
+			*c = ' ';
+	return *s ? s : "(no output)";
+}
+
+/* One sentence on how a tool run ended, for log lines. */
+static const char *tool_outcome(const struct tool_result *r, int ret,
+				char *buf, size_t size)
+{
+	if (ret < 0)
+		snprintf(buf, size, "could not run: %s", strerror(-ret));
+	else if (r->timed_out)
+		snprintf(buf, size, "timed out and was killed");
+	else if (r->signal)
+		snprintf(buf, size, "was killed by signal %d", r->signal);
+	else
+		snprintf(buf, size, "exited with %d", r->exit_code);
+	return buf;
+}
+
+/* ----------------------------------------------------- argv construction */
+
+struct argv_buf {
+	char *v[ARGV_MAX];
+	char num[16];
+	char logopt[40];
+	int n;
+};
+
+static void argv_add(struct argv_buf *a, const char *s)
+{
+	if (a->n < ARGV_MAX - 1)
+		a->v[a->n++] = (char *)s;
+	a->v[a->n] = NULL;
+}
+
+static void argv_common(struct argv_buf *a, const char *tool,
+			const char *name, const char *lxcpath)
+{
+	a->n = 0;
+	argv_add(a, tool);
+	argv_add(a, "-n");
+	argv_add(a, name);
+	argv_add(a, "-P");
+	argv_add(a, lxcpath);
+}
+
+/* lxc-start -n N -P P -f CONFIG -d [-o /proc/self/fd/LOG] */
+static void build_start_argv(struct argv_buf *a, const char *name,
+			     const char *lxcpath, const char *config,
+			     int logfd)
+{
+	argv_common(a, "lxc-start", name, lxcpath);
+	argv_add(a, "-f");
+	argv_add(a, config);
+	argv_add(a, "-d");
+	if (logfd >= 0) {
+		snprintf(a->logopt, sizeof(a->logopt), "/proc/self/fd/%d",
+			 logfd);
+		argv_add(a, "-o");
+		argv_add(a, a->logopt);
+	}
+}
+
+/* lxc-info -n N -P P -p|-s -H */
+static void build_info_argv(struct argv_buf *a, const char *name,
+			    const char *lxcpath, bool want_pid)
+{
+	argv_common(a, "lxc-info", name, lxcpath);
+	argv_add(a, want_pid ? "-p" : "-s");
+	argv_add(a, "-H");
+}
+
+/*
+ * lxc-stop -n N -P P --rcfile CONFIG -t T, or -k. The rcfile is what makes
+ * lxc-stop use the platform's lxc.signal.halt: the config is not at
+ * <lxcpath>/<name>/config, so lxc-stop would not read it otherwise.
+ */
+static void build_stop_argv(struct argv_buf *a, const char *name,
+			    const char *lxcpath, const char *config,
+			    int timeout_s, bool kill_it)
+{
+	argv_common(a, "lxc-stop", name, lxcpath);
+	argv_add(a, "--rcfile");
+	argv_add(a, config);
+	if (kill_it) {
+		argv_add(a, "-k");
+		return;
+	}
+	snprintf(a->num, sizeof(a->num), "%d", timeout_s);
+	argv_add(a, "-t");
+	argv_add(a, a->num);
+}
+
+/* ------------------------------------------------------ host inspection */
+
+enum cgroup_mode { CGROUP_LEGACY, CGROUP_HYBRID, CGROUP_UNIFIED };
+
+/* The core's own rule, on a statfs result. */
+static enum cgroup_mode cgroup_mode_of(long f_type, bool has_unified_dir)
+{
+	if ((unsigned long)f_type == CGROUP2_MAGIC)
+		return CGROUP_UNIFIED;
+	if (has_unified_dir)
+		return CGROUP_HYBRID;
+	return CGROUP_LEGACY;
+}
+
+static enum cgroup_mode host_cgroup_mode(void)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs("/sys/fs/cgroup/", &sfs) < 0)
+		return CGROUP_LEGACY;
+	return cgroup_mode_of((long)sfs.f_type,
+			      stat("/sys/fs/cgroup/unified/", &st) == 0 &&
+				      S_ISDIR(st.st_mode));
+}
+
+static int lxc_version_cached = -1;
+
+/*
+ * Asked once per process. It runs in the core's loop, but only on the first
+ * start and with a short deadline; failing to run it is left to the start
+ * helper, which reports the missing tool on the pid pipe.
+ */
+static int lxc_version(void)
+{
+	char *argv[] = { "lxc-start", "--version", NULL };
+	struct tool_result r;
+	char why[96];
+	int ret, v;
+
+	if (lxc_version_cached > 0)
+		return lxc_version_cached;
+	ret = run_tool(argv, 2000, -1, &r);
+	/* the output decides: the core may have reaped the tool itself */
+	if (ret < 0 || r.timed_out || r.out_len == 0) {
+		plog(PV_LOG_WARN, "'lxc-start --version' %s; assuming LXC 3.0",
+		     tool_outcome(&r, ret, why, sizeof(why)));
+		return LXC_V(3, 0);
+	}
+	v = parse_version(r.out);
+	if (v < 0) {
+		plog(PV_LOG_WARN,
+		     "cannot read LXC version from '%s'; assuming LXC 3.0",
+		     tool_said(&r));
+		return LXC_V(3, 0);
+	}
+	lxc_version_cached = v;
+	plog(PV_LOG_INFO, "stock LXC %d.%d", v / 100, v % 100);
+	return v;
+}
+
+/* ------------------------------------------- injected state and settings */
+
+enum path_fn {
+	P_FILE,
+	P_LOG,
+	P_LOG_PLAT,
+	P_LOG_FILE,
+	P_USRMETA,
+	P_USRMETA_PLAT,
+	P_DEVMETA,
+	P_DEVMETA_PLAT,
+	P_LIB_HOOK,
+	P_VOLUMES_PLAT,
+	P_CONFIGS,
+	P_ROOTFS_MOUNT,
+	P_LXCPATH,
+	P_COUNT
+};
+
+static const char *const path_fn_names[P_COUNT] = {
+	"pv_file",	  "pv_log",	     "pv_log_plat",
+	"pv_log_file",	  "usrmeta_key",     "usrmeta_plat_key",
+	"devmeta_key",	  "devmeta_plat_key", "lib_hook",
+	"volumes_plat_file", "configs_file", "lib_lxc_rootfs_mount",
+	"lib_lxc_lxcpath",
+};
+
+static void *path_fns[P_COUNT];
+static void *pv_instance_fn;
+static int conf_loglevel = 2;
+static bool conf_capture = true;
+
+/* Paths the plugin uses, with the functions that build them. */
+struct paths {
+	char lxcpath[PATH_MAX];
+	char rootfs_mount[PATH_MAX];
+	char hooks_dir[PATH_MAX];
+};
+
+static int check_path(const char *what, const char *path)
+{
+	const char *why = path_problem(path);
+
+	if (why) {
+		plog(PV_LOG_ERROR, "path '%s' from %s %s", path, what, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Calls a path builder; 'a' and 'b' are its string arguments if any. */
+static int build_path(enum path_fn which, char *buf, size_t size,
+		      const char *a, const char *b)
+{
+	void *fn = path_fns[which];
+
+	buf[0] = '\0';
+	if (!fn) {
+		plog(PV_LOG_ERROR, "path function %s was never injected",
+		     path_fn_names[which]);
+		return -ENOSYS;
+	}
+	switch (which) {
+	case P_ROOTFS_MOUNT:
+	case P_LXCPATH:
+		((pv_path0_fn)fn)(buf, size);
+		break;
+	case P_LOG_PLAT:
+	case P_USRMETA_PLAT:
+	case P_DEVMETA_PLAT:
+	case P_VOLUMES_PLAT:
+		((pv_path2_fn)fn)(buf, size, a, b);
+		break;
+	default:
+		((pv_path1_fn)fn)(buf, size, a);
+		break;
+	}
+	buf[size - 1] = '\0';
+	return check_path(path_fn_names[which], buf);
+}
+
+/* -------------------------------------------------- mounts and hooks */
+
+struct role_mount {
+	enum path_fn fn;
+	const char *arg; /* first string argument; NULL means the platform */
+	const char *dst;
+	bool is_file;
+};
+
+static const struct role_mount mgmt_mounts[] = {
+	{ P_FILE, "", "pantavisor", false },
+	{ P_LOG, "", "pantavisor/logs", false },
+	{ P_USRMETA, "", "pantavisor/user-meta", false },
+	{ P_DEVMETA, "", "pantavisor/device-meta", false },
+};
+
+static const struct role_mount app_mounts[] = {
+	{ P_FILE, "pv-ctrl-log", "pantavisor/pv-ctrl-log", true },
+	{ P_FILE, "pv-ctrl", "pantavisor/pv-ctrl", true },
+	{ P_LOG_PLAT, NULL, "pantavisor/logs", false },
+	{ P_USRMETA_PLAT, NULL, "pantavisor/user-meta", false },
+	{ P_DEVMETA_PLAT, NULL, "pantavisor/device-meta", false },
+};
+
+/*
+ * Stock LXC fails the start on a missing bind source (no origin=mkdir), so
+ * the plugin creates folder sources. A missing control socket is the
+ * core's to create: the entry is kept, and the start will say so.
+ */
+static int resolve_role_mount(const struct role_mount *rm, const char *rev,
+			      const char *name, struct mount_ent *m)
+{
+	const char *a = rm->arg;
+	const char *b = "";
+	int ret;
+
+	if (rm->fn == P_LOG_PLAT) {
+		a = rev;
+		b = name;
+	} else if (!a) {
+		a = name;
+	}
+	ret = build_path(rm->fn, m->src, sizeof(m->src), a, b);
+	if (ret)
+		return ret;
+	m->dst = rm->dst;
+	m->opts = rm->is_file ? "bind,rw,create=file" : "bind,ro,create=dir";
+	if (rm->is_file) {
+		if (access(m->src, F_OK) < 0)
+			plog(PV_LOG_WARN, "control file '%s' does not exist",
+			     m->src);
+		return 0;
+	}
+	ret = mkdir_parents(m->src, 0755);
+	if (ret)
+		plog(PV_LOG_ERROR, "cannot create mount source '%s': %s",
+		     m->src, strerror(-ret));
+	return ret;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int resolve_mounts(const struct pv_platform *p, const char *rev,
+			  struct mount_ent *m, size_t *n)
+{
+	bool mgmt = p->roles & PLAT_ROLE_MGMT;
+	const struct role_mount *rm = mgmt ? mgmt_mounts : app_mounts;
+	size_t count = mgmt ? 4 : 5;
+	static char modules_dst[80];
+	struct utsname u;
+	int ret;
+
+	*n = 0;
+	for (size_t i = 0; i < count; i++) {
+		ret = resolve_role_mount(&rm[i], rev, p->name, &m[*n]);
+		if (ret)
+			return ret;
+		(*n)++;
+	}
+	if (!p->automodfw)
+		return 0;
+	if (is_dir("/lib/firmware")) {
+		strcpy(m[*n].src, "/lib/firmware");
+		m[*n].dst = "lib/firmware";
+		m[(*n)++].opts = "bind,ro,create=dir";
+	}
+	if (uname(&u) < 0 || value_problem(u.release) ||
+	    strpbrk(u.release, " \t/"))
+		return 0;
+	ret = build_path(P_VOLUMES_PLAT, m[*n].src, sizeof(m[*n].src), "bsp",
+			 "modules.squashfs");
+	if (ret)
+		return ret;
+	if (access(m[*n].src, F_OK) == 0) {
+		snprintf(modules_dst, sizeof(modules_dst), "lib/modules/%s",
+			 u.release);
+		m[*n].dst = modules_dst;
+		m[(*n)++].opts = "bind,ro,create=dir";
+	}
+	return 0;
+}
+
+/* The core's rule: export.sh* hooks only run for a platform with exports. */
+static bool hook_wanted(const char *entry, bool export)
+{
+	if (entry[0] == '.')
+		return false;
+	return export || strncmp(entry, "export.sh", 9) != 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+}
+
+/* Full paths of the wanted hooks, sorted by name. */
+static int list_hooks(const char *dir, bool export, char **out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+	int ret = 0;
+
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!hook_wanted(e->d_name, export))
+			continue;
+		if (*n == HOOKS_MAX) {
+			plog(PV_LOG_WARN, "more than %d hooks in '%s'",
+			     HOOKS_MAX, dir);
+			break;
+		}
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     e->d_name) >= sizeof(path) ||
+		    check_path("lib_hook", path)) {
+			ret = -EINVAL;
+			break;
+		}
+		out[*n] = strdup(path);
+		if (!out[*n]) {
+			ret = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (ret) {
+		free_strs(out, *n);
+		*n = 0;
+		return ret;
+	}
+	qsort(out, *n, sizeof(*out), cmp_str);
+	return 0;
+}
+
+/* ----------------------------------------------------- console registry */
+
+enum ent_state { ENT_STARTING, ENT_RUNNING };
+
+/*
+ * One entry per platform name between start and stop. Until getfd, the
+ * entry owns the PTY pair; getfd hands both to the core and the entry keeps
+ * a duplicate of the master, because the core closes its copies before it
+ * calls stop and the last master closing would hang up LXC's monitor and
+ * SIGKILL the container. status_rd hears the start helper's verdict.
+ */
+struct console_ent {
+	struct console_ent *next;
+	char name[PV_LXCCLI_NAME_MAX + 1];
+	enum ent_state state;
+	pid_t pid;
+	int master, slave, keep, status_rd;
+};
+
+static struct console_ent *ents;
+
+static struct console_ent *ent_find(const char *name)
+{
+	for (struct console_ent *e = ents; e; e = e->next)
+		if (!strcmp(e->name, name))
+			return e;
+	return NULL;
+}
+
+static void ent_free(struct console_ent *e)
+{
+	struct console_ent **pp;
+
+	for (pp = &ents; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	close_fd(&e->master);
+	close_fd(&e->slave);
+	close_fd(&e->keep);
+	close_fd(&e->status_rd);
+	free(e);
+}
+
+/*
+ * Takes in what start helpers reported since the last call: a failed start
+ * releases its PTY here, so it is never handed out.
+ */
+static void ents_sweep(void)
+{
+	struct console_ent *e = ents, *next;
+	pid_t pid;
+	ssize_t n;
+
+	for (; e; e = next) {
+		next = e->next;
+		if (e->state != ENT_STARTING)
+			continue;
+		n = read(e->status_rd, &pid, sizeof(pid));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == sizeof(pid) && pid > 0) {
+			e->state = ENT_RUNNING;
+			e->pid = pid;
+			close_fd(&e->status_rd);
+			continue;
+		}
+		plog(PV_LOG_DEBUG, "releasing console of failed start of '%s'",
+		     e->name);
+		ent_free(e);
+	}
+}
+
+/* ---------------------------------------------------------- helpers */
+
+/*
+ * Runs fn in a grandchild holding only the fds in keep (-1-terminated; no
+ * other platform's console master) and that nobody waits for here: the middle child
+ * exits at once and is reaped below (or by the core's SIGCHLD handler, in
+ * which case waitpid says ECHILD), and the grandchild is re-parented to
+ * init or to the core when the core is PID 1, both of which reap. So no
+ * zombie is left whether or not the core reaps its children.
+ */
+static int spawn_detached(void (*fn)(void *), void *arg, const int *keep)
+{
+	pid_t mid, helper;
+	int st, err;
+
+	mid = fork();
+	if (mid < 0)
+		return -errno;
+	if (mid == 0) {
+		helper = fork();
+		if (helper < 0)
+			_exit(1);
+		if (helper > 0)
+			_exit(0);
+		setsid(); /* out of the core's terminal and its Ctrl-C */
+		reset_signals();
+		signal(SIGPIPE, SIG_IGN); /* EPIPE, not death, on a gone pipe */
+		each_fd(close_unless, keep);
+		fn(arg);
+		_exit(0);
+	}
+	while (waitpid(mid, &st, 0) < 0) {
+		err = errno;
+		if (err == EINTR)
+			continue;
+		return err == ECHILD ? 0 : -err;
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EAGAIN;
+}
+
+/* What a start helper needs; it lives on the parent's stack and is copied
+ * into the helper by fork. */
+struct start_job {
+	char name[PV_LXCCLI_NAME_MAX + 1];
+	char lxcpath[PATH_MAX];
+	char config[PATH_MAX];
+	int pipefd, status_wr, logfd;
+};
+
+/* Exactly one pid_t in one write(), as the core reads it. */
+static void report_pid(int fd, pid_t pid, const char *name, const char *to)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	do
+		n = write(fd, &pid, sizeof(pid));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(pid))
+		plog(PV_LOG_ERROR, "cannot report pid of '%s' to %s: %s", name,
+		     to, n < 0 ? strerror(errno) : "short write");
+}
+
+static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
+{
+	struct argv_buf a;
+	struct tool_result r;
+	char why[96];
+	pid_t pid;
+	int ret;
+
+	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log_wr);
+	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log_wr, &r);
+	if (ret < 0 || r.exit_code != 0) {
+		plog(PV_LOG_ERROR, "lxc-start of '%s' %s: %s", j->name,
+		     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
+		if (r.timed_out) {
+			build_stop_argv(&a, j->name, j->lxcpath, j->config, 0,
+					true);
+			run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
+		}
+		return -1;
+	}
+	/* lxc-start -d returns once the container is RUNNING: one look */
+	build_info_argv(&a, j->name, j->lxcpath, true);
+	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
+	pid = ret == 0 && r.exit_code == 0 ? parse_pid(r.out, r.out_len) : -1;
+	if (pid < 0)
+		plog(PV_LOG_ERROR,
+		     "no init pid for '%s' after lxc-start (init exited?): "
+		     "lxc-info %s: %s",
+		     j->name, tool_outcome(&r, ret, why, sizeof(why)),
+		     tool_said(&r));
+	return pid;
+}
+
+/*
+ * Copies LXC's log to the core's log pipe for the container's life. The
+ * core's pipe is non-blocking: when its reader falls behind, lines are
+ * dropped rather than ever stalling LXC, whose monitor writes to our pipe.
+ */
+static void relay_log(int from, int to)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(from, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (to >= 0 && write(to, buf, (size_t)n) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			close_fd(&to);
+	}
+}
+
+static void start_helper(void *arg)
+{
+	struct start_job *j = arg;
+	int lxc_log[2] = { -1, -1 };
+	pid_t pid;
+
+	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
+	if (j->logfd >= 0 && pipe2(lxc_log, O_CLOEXEC) < 0) {
+		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
+		     strerror(errno));
+		close_fd(&j->logfd);
+	}
+	pid = start_and_find_pid(j, lxc_log[1]);
+	close_fd(&lxc_log[1]);
+	/* the plugin first, so its getfd knows the verdict by the time the
+	 * core has read the pid */
+	report_pid(j->status_wr, pid, j->name, "the plugin");
+	report_pid(j->pipefd, pid, j->name, "the core");
+	close_fd(&j->status_wr);
+	close_fd(&j->pipefd);
+	alarm(0);
+	if (lxc_log[0] >= 0)
+		relay_log(lxc_log[0], j->logfd);
+	close_fd(&lxc_log[0]);
+	close_fd(&j->logfd);
+}
+
+struct stop_job {
+	char name[PV_LXCCLI_NAME_MAX + 1];
+	char lxcpath[PATH_MAX];
+	char config[PATH_MAX];
+};
+
+static void stop_helper(void *arg)
+{
+	struct stop_job *j = arg;
+	struct argv_buf a;
+	struct tool_result r;
+	char why[96];
+	int ret;
+
+	alarm(PV_LXCCLI_STOP_TIMEOUT + 4 * PV_LXCCLI_TOOL_TIMEOUT);
+	build_info_argv(&a, j->name, j->lxcpath, false);
+	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
+	/* a tool that cannot answer must not prevent the stop */
+	if (ret == 0 && !r.timed_out && !r.signal &&
+	    !parse_state_running(r.out, r.out_len)) {
+		plog(PV_LOG_INFO, "'%s' is not running: %s", j->name,
+		     tool_said(&r));
+		return;
+	}
+	build_stop_argv(&a, j->name, j->lxcpath, j->config,
+			PV_LXCCLI_STOP_TIMEOUT, false);
+	ret = run_tool(a.v,
+		       (PV_LXCCLI_STOP_TIMEOUT + PV_LXCCLI_TOOL_TIMEOUT) * 1000,
+		       -1, &r);
+	if (ret == 0 &&
+	    (r.exit_code == 0 || r.exit_code == LXC_STOP_NOT_RUNNING)) {
+		plog(PV_LOG_INFO, "stopped '%s'", j->name);
+		return;
+	}
+	plog(PV_LOG_WARN, "lxc-stop -t %d of '%s' %s: %s; killing it",
+	     PV_LXCCLI_STOP_TIMEOUT, j->name,
+	     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
+	build_stop_argv(&a, j->name, j->lxcpath, j->config, 0, true);
+	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
+	if (ret != 0 || (r.exit_code != 0 &&
+			 r.exit_code != LXC_STOP_NOT_RUNNING))
+		plog(PV_LOG_ERROR, "lxc-stop -k of '%s' %s: %s", j->name,
+		     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
+}
+
+/* ------------------------------------------------------------- start */
+
+static int validate_platform(const struct pv_platform *p, const char *rev,
+			     const char *conf_file)
+{
+	const char *why, *group = p->group ? p->group->name : NULL;
+	struct stat st;
+
+	why = name_problem(p->name);
+	if (why) {
+		plog(PV_LOG_ERROR, "platform name '%s' %s",
+		     p->name ? p->name : "(null)", why);
+		return -EINVAL;
+	}
+	if (!rev || !*rev || (why = value_problem(rev))) {
+		plog(PV_LOG_ERROR, "revision of '%s' %s", p->name,
+		     rev ? (*rev ? why : "is empty") : "is missing");
+		return -EINVAL;
+	}
+	if ((why = value_problem(p->exec))) {
+		plog(PV_LOG_ERROR, "exec of '%s' %s", p->name, why);
+		return -EINVAL;
+	}
+	if ((why = value_problem(group)) ||
+	    (group && (why = name_problem(group)))) {
+		plog(PV_LOG_ERROR, "group name of '%s' %s", p->name, why);
+		return -EINVAL;
+	}
+	if (!conf_file || (why = path_problem(conf_file))) {
+		plog(PV_LOG_ERROR, "config path of '%s' %s", p->name,
+		     conf_file ? why : "is missing");
+		return -EINVAL;
+	}
+	if (stat(conf_file, &st) < 0 || access(conf_file, R_OK) < 0) {
+		plog(PV_LOG_ERROR, "config '%s' of '%s': %s", conf_file,
+		     p->name, strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		plog(PV_LOG_ERROR, "config '%s' of '%s' is not a regular file",
+		     conf_file, p->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A start needs the platform's entry free: nothing starting or alive. */
+static int claim_entry(const char *name)
+{
+	struct console_ent *e;
+
+	ents_sweep();
+	e = ent_find(name);
+	if (!e)
+		return 0;
+	if (e->state == ENT_STARTING) {
+		plog(PV_LOG_ERROR, "'%s' is still starting; stop it first",
+		     name);
+		return -EBUSY;
+	}
+	if (kill(e->pid, 0) == 0) {
+		plog(PV_LOG_ERROR, "'%s' is already running as pid %d", name,
+		     (int)e->pid);
+		return -EBUSY;
+	}
+	ent_free(e); /* init went away without a stop */
+	return 0;
+}
+
+static struct console_ent *ent_new(const char *name)
+{
+	struct console_ent *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		plog(PV_LOG_ERROR, "out of memory starting '%s'", name);
+		return NULL;
+	}
+	strcpy(e->name, name);
+	e->master = e->slave = e->keep = e->status_rd = -1;
+	e->state = ENT_STARTING;
+	return e;
+}
+
+static int open_console(struct console_ent *e, char *slave_path, size_t size)
+{
+	if (openpty(&e->master, &e->slave, NULL, NULL, NULL) < 0) {
+		plog(PV_LOG_ERROR, "openpty for '%s': %s", e->name,
+		     strerror(errno));
+		return -errno;
+	}
+	if (fcntl(e->master, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(e->slave, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(e->master, F_SETFL, O_NONBLOCK) < 0 ||
+	    ttyname_r(e->slave, slave_path, size) != 0) {
+		plog(PV_LOG_ERROR, "console of '%s': %s", e->name,
+		     strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Everything the config needs, resolved; the strings it points at live in
+ * the caller's frame. */
+struct start_ctx {
+	struct paths paths;
+	struct mount_ent mounts[MOUNTS_MAX];
+	char *hooks[HOOKS_MAX];
+	size_t n_hooks;
+	char slave[64];
+	char rundir[PATH_MAX];
+	char *orig;
+	size_t orig_len;
+	struct cfg_in in;
+};
+
+static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
+			  const char *rev, const char *conf_file)
+{
+	int ret;
+
+	if ((ret = build_path(P_LXCPATH, s->paths.lxcpath,
+			      sizeof(s->paths.lxcpath), NULL, NULL)) ||
+	    (ret = build_path(P_ROOTFS_MOUNT, s->paths.rootfs_mount,
+			      sizeof(s->paths.rootfs_mount), NULL, NULL)) ||
+	    (ret = build_path(P_LIB_HOOK, s->paths.hooks_dir,
+			      sizeof(s->paths.hooks_dir), "", NULL)))
+		return ret;
+	ret = resolve_mounts(p, rev, s->mounts, &s->in.n_mounts);
+	if (ret)
+		return ret;
+	for (size_t n = strlen(s->paths.hooks_dir);
+	     n > 1 && s->paths.hooks_dir[n - 1] == '/'; n--)
+		s->paths.hooks_dir[n - 1] = '\0';
+	ret = list_hooks(s->paths.hooks_dir, p->export, s->hooks, &s->n_hooks);
+	if (ret) {
+		plog(PV_LOG_ERROR, "cannot list hooks in '%s': %s",
+		     s->paths.hooks_dir, strerror(-ret));
+		return ret;
+	}
+	ret = read_file(conf_file, &s->orig, &s->orig_len);
+	if (ret) {
+		plog(PV_LOG_ERROR, "cannot read config '%s': %s", conf_file,
+		     strerror(-ret));
+		return ret;
+	}
+	/* LXC would create neither; a missing lxcpath only costs a mkdir */
+	mkdir_parents(s->paths.rootfs_mount, 0755);
+	mkdir_parents(s->paths.lxcpath, 0755);
+	return 0;
+}
+
+static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
+			const char *rev, const char *conf_file)
+{
+	struct cfg_in *c = &s->in;
+
+	c->name = p->name;
+	c->rev = rev;
+	c->conf_path = conf_file;
+	c->lxcpath = s->paths.lxcpath;
+	c->config_path = s->rundir;
+	c->rootfs_mount = s->paths.rootfs_mount;
+	c->console = s->slave[0] ? s->slave : NULL;
+	c->group = p->group ? p->group->name : NULL;
+	c->exec = p->exec;
+	c->lxc_version = lxc_version();
+	c->loglevel = conf_loglevel;
+	c->unified = host_cgroup_mode() == CGROUP_UNIFIED;
+	c->mounts = s->mounts;
+	c->hooks = s->hooks;
+	c->n_hooks = s->n_hooks;
+}
+
+static int write_platform_config(struct start_ctx *s, const char *name)
+{
+	char dir[PATH_MAX];
+	int dfd, ret;
+
+	snprintf(dir, sizeof(dir), "%s/%s", PV_LXCCLI_RUNDIR, name);
+	dfd = open_dir_nofollow(dir);
+	if (dfd < 0) {
+		plog(PV_LOG_ERROR, "runtime folder '%s': %s", dir,
+		     strerror(-dfd));
+		return dfd;
+	}
+	ret = write_config_file(dfd, &s->in, s->orig, s->orig_len);
+	if (ret)
+		plog(PV_LOG_ERROR, "cannot write '%s/config': %s", dir,
+		     strerror(-ret));
+	close(dfd);
+	return ret;
+}
+
+static int launch_start(struct console_ent *e, const struct start_ctx *s,
+			int logfd, int pipefd)
+{
+	struct start_job j = { .pipefd = pipefd, .logfd = -1 };
+	int status[2];
+	int keep[4], k = 0;
+	int ret;
+
+	if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0) {
+		plog(PV_LOG_ERROR, "pipe for '%s': %s", e->name,
+		     strerror(errno));
+		return -errno;
+	}
+	strcpy(j.name, e->name);
+	strcpy(j.lxcpath, s->paths.lxcpath);
+	strcpy(j.config, s->rundir);
+	j.status_wr = status[1];
+	if (conf_capture && logfd >= 0)
+		j.logfd = logfd;
+	keep[k++] = pipefd;
+	keep[k++] = status[1];
+	if (j.logfd >= 0)
+		keep[k++] = j.logfd;
+	keep[k] = -1;
+	ret = spawn_detached(start_helper, &j, keep);
+	close(status[1]);
+	if (ret) {
+		plog(PV_LOG_ERROR, "cannot fork the start helper of '%s': %s",
+		     e->name, strerror(-ret));
+		close(status[0]);
+		return ret;
+	}
+	e->status_rd = status[0];
+	return 0;
+}
+
+static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
+		    int logfd, int pipefd)
+{
+	struct start_ctx *s = NULL;
+	struct console_ent *e = NULL;
+	int ret;
+
+	ret = validate_platform(p, rev, conf_file);
+	if (ret)
+		return ret;
+	if (pipefd < 0 || fcntl(pipefd, F_GETFD) < 0) {
+		plog(PV_LOG_ERROR, "pid pipe fd %d of '%s' is not open",
+		     pipefd, p->name);
+		return -EBADF;
+	}
+	ret = claim_entry(p->name);
+	if (ret)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	e = ent_new(p->name);
+	if (!s || !e) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	snprintf(s->rundir, sizeof(s->rundir), "%s/%s/config",
+		 PV_LXCCLI_RUNDIR, p->name);
+	ret = resolve_inputs(s, p, rev, conf_file);
+	if (ret)
+		goto out;
+	if (conf_capture &&
+	    (ret = open_console(e, s->slave, sizeof(s->slave))))
+		goto out;
+	fill_cfg_in(s, p, rev, conf_file);
+	ret = write_platform_config(s, p->name);
+	if (ret)
+		goto out;
+	ret = launch_start(e, s, logfd, pipefd);
+	if (ret)
+		goto out;
+	e->next = ents;
+	ents = e;
+	e = NULL;
+	plog(PV_LOG_INFO, "starting '%s' with '%s'", p->name, s->rundir);
+out:
+	if (e)
+		ent_free(e);
+	if (s) {
+		free_strs(s->hooks, s->n_hooks);
+		free(s->orig);
+		free(s);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------- stop */
+
+static void do_stop(struct pv_platform *p)
+{
+	struct stop_job j = { 0 };
+	struct console_ent *e;
+	char lxcpath[PATH_MAX];
+	int keep[2] = { -1, -1 }, ret;
+
+	if (!p || name_problem(p->name)) {
+		plog(PV_LOG_ERROR, "stop of an invalid platform refused");
+		return;
+	}
+	ents_sweep();
+	e = ent_find(p->name);
+	if (!e)
+		plog(PV_LOG_WARN, "stop of '%s', which this plugin did not "
+				  "start or already stopped",
+		     p->name);
+	if (build_path(P_LXCPATH, lxcpath, sizeof(lxcpath), NULL, NULL))
+		goto out;
+	strcpy(j.name, p->name);
+	strcpy(j.lxcpath, lxcpath);
+	snprintf(j.config, sizeof(j.config), "%s/%s/config", PV_LXCCLI_RUNDIR,
+		 p->name);
+	/* the helper holds a master until the container is down */
+	if (e)
+		keep[0] = e->keep >= 0 ? e->keep : e->master;
+	ret = spawn_detached(stop_helper, &j, keep);
+	if (ret)
+		plog(PV_LOG_ERROR, "cannot fork the stop helper of '%s': %s",
+		     p->name, strerror(-ret));
+out:
+	if (e)
+		ent_free(e);
+}
+
+/* ---------------------------------------------------------- entry points */
+
+int pv_start_container(struct pv_platform *p, const char *rev,
+		       char *conf_file, int logfd, int pipefd)
+{
+	if (!p) {
+		plog(PV_LOG_ERROR, "start without a platform");
+		return -1;
+	}
+	return do_start(p, rev, conf_file, logfd, pipefd) ? -1 : 0;
+}
+
+void pv_stop_container(struct pv_platform *p, char *conf_file)
+{
+	(void)conf_file; /* always NULL from the core */
+	do_stop(p);
+}
+
+void pv_set_pv_conf_loglevel_fn(int loglevel)
+{
+	if (loglevel < 0 || loglevel > 8) {
+		plog(PV_LOG_WARN, "LXC log level %d out of 0-8; using 2",
+		     loglevel);
+		loglevel = 2;
+	}
+	conf_loglevel = loglevel;
+}
+
+void pv_set_pv_conf_capture_fn(bool capture)
+{
+	conf_capture = capture;
+}
+
+int pv_console_log_getfd(struct pv_platform *p, struct pv_platform_log *log)
+{
+	struct console_ent *e;
+
+	if (!log)
+		return -1;
+	log->console_tty = log->console_pt = -1;
+	if (!p || !p->name)
+		return -1;
+	ents_sweep();
+	e = ent_find(p->name);
+	if (!e || e->state != ENT_RUNNING || e->master < 0)
+		return -1;
+	e->keep = fcntl(e->master, F_DUPFD_CLOEXEC, 3);
+	if (e->keep < 0) {
+		plog(PV_LOG_ERROR, "cannot keep the console of '%s': %s",
+		     p->name, strerror(errno));
+		return -1;
+	}
+	log->console_pt = e->master;
+	log->console_tty = e->slave;
+	e->master = e->slave = -1; /* the core owns them now */
+	return 0;
+}
+
+void pv_set_pv_instance_fn(void *fn)
+{
+	pv_instance_fn = fn; /* kept, never read: struct pantavisor is opaque */
+}
+
+void pv_set_pv_paths_fn(void *vlog, void *pv_file, void *pv_log,
+			void *pv_log_plat, void *pv_log_file, void *usrmeta_key,
+			void *usrmeta_plat_key, void *devmeta_key,
+			void *devmeta_plat_key, void *lib_hook,
+			void *volumes_plat_file, void *configs_file,
+			void *lib_lxc_rootfs_mount, void *lib_lxc_lxcpath)
+{
+	void *fns[P_COUNT] = { pv_file,	      pv_log,
+			       pv_log_plat,   pv_log_file,
+			       usrmeta_key,   usrmeta_plat_key,
+			       devmeta_key,   devmeta_plat_key,
+			       lib_hook,      volumes_plat_file,
+			       configs_file,  lib_lxc_rootfs_mount,
+			       lib_lxc_lxcpath };
+
+	log_fn = (pv_vlog_fn)vlog;
+	memcpy(path_fns, fns, sizeof(path_fns));
+}
