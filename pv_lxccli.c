@@ -1036,14 +1036,20 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Host facts the mounts depend on, passed in so tests can choose them. */
+struct host_facts {
+	const char *firmware_dir;
+	const char *release; /* uname -r */
+};
+
 static int resolve_mounts(const struct pv_platform *p, const char *rev,
-			  struct mount_ent *m, size_t *n)
+			  const struct host_facts *h, struct mount_ent *m,
+			  size_t *n)
 {
 	bool mgmt = p->roles & PLAT_ROLE_MGMT;
 	const struct role_mount *rm = mgmt ? mgmt_mounts : app_mounts;
 	size_t count = mgmt ? 4 : 5;
 	static char modules_dst[80];
-	struct utsname u;
 	int ret;
 
 	*n = 0;
@@ -1055,13 +1061,13 @@ static int resolve_mounts(const struct pv_platform *p, const char *rev,
 	}
 	if (!p->automodfw)
 		return 0;
-	if (is_dir("/lib/firmware")) {
-		strcpy(m[*n].src, "/lib/firmware");
+	if (is_dir(h->firmware_dir) && !path_problem(h->firmware_dir)) {
+		snprintf(m[*n].src, sizeof(m[*n].src), "%s", h->firmware_dir);
 		m[*n].dst = "lib/firmware";
 		m[(*n)++].opts = "bind,ro,create=dir";
 	}
-	if (uname(&u) < 0 || value_problem(u.release) ||
-	    strpbrk(u.release, " \t/"))
+	if (!h->release || !*h->release || value_problem(h->release) ||
+	    strpbrk(h->release, " \t/"))
 		return 0;
 	ret = build_path(P_VOLUMES_PLAT, m[*n].src, sizeof(m[*n].src), "bsp",
 			 "modules.squashfs");
@@ -1069,7 +1075,7 @@ static int resolve_mounts(const struct pv_platform *p, const char *rev,
 		return ret;
 	if (access(m[*n].src, F_OK) == 0) {
 		snprintf(modules_dst, sizeof(modules_dst), "lib/modules/%s",
-			 u.release);
+			 h->release);
 		m[*n].dst = modules_dst;
 		m[(*n)++].opts = "bind,ro,create=dir";
 	}
@@ -1519,8 +1525,12 @@ struct start_ctx {
 static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
 			  const char *rev, const char *conf_file)
 {
+	struct host_facts h = { "/lib/firmware", NULL };
+	struct utsname u;
 	int ret;
 
+	if (uname(&u) == 0)
+		h.release = u.release;
 	if ((ret = build_path(P_LXCPATH, s->paths.lxcpath,
 			      sizeof(s->paths.lxcpath), NULL, NULL)) ||
 	    (ret = build_path(P_ROOTFS_MOUNT, s->paths.rootfs_mount,
@@ -1528,7 +1538,7 @@ static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
 	    (ret = build_path(P_LIB_HOOK, s->paths.hooks_dir,
 			      sizeof(s->paths.hooks_dir), "", NULL)))
 		return ret;
-	ret = resolve_mounts(p, rev, s->mounts, &s->in.n_mounts);
+	ret = resolve_mounts(p, rev, &h, s->mounts, &s->in.n_mounts);
 	if (ret)
 		return ret;
 	for (size_t n = strlen(s->paths.hooks_dir);

@@ -219,9 +219,10 @@ void pvhost_vlog(char *module, int level, const char *fmt, ...)
 			out = h->opts.log;
 		if (h->opts.log_prefix)
 			prefix = h->opts.log_prefix;
+		/* Bounded fields: a ring line is cut, never overflows. */
 		snprintf(h->ring[h->ring_next % PVHOST_LOG_RING],
-			 PVHOST_LOG_LINE, "[%s] %s %s", module,
-			 level_name(level), msg);
+			 PVHOST_LOG_LINE, "[%.64s] %.6s %.*s", module,
+			 level_name(level), PVHOST_LOG_LINE - 80, msg);
 		h->ring_next++;
 	}
 	fprintf(out, "%s[%s] %s %s\n", prefix, module, level_name(level), msg);
@@ -1043,8 +1044,10 @@ static int count_children(bool zombies_only)
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (snprintf(path, sizeof(path), "%.20s/stat", e->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue; /* it went away meanwhile */
 		len = read(fd, buf, sizeof(buf) - 1);
@@ -1216,45 +1219,50 @@ out:
 static int make_applet_links(const char *dir)
 {
 	char *argv[] = { "/bin/busybox", "--list-full", NULL };
-	static char list[64 * 1024];
+	const size_t size = 64 * 1024;
+	char *list = malloc(size), *save = NULL;
 	struct run_result res;
 	char path[PATH_MAX];
-	int links = 0;
+	int links = 0, ret = -1;
 
-	if (run_capture(argv, list, sizeof(list), 10000, &res) < 0)
-		return -1;
+	if (!list || run_capture(argv, list, size, 10000, &res) < 0)
+		goto out;
 	if (res.exec_errno) {
 		errno = res.exec_errno;
-		return -1;
+		goto out;
 	}
-	if (res.timed_out || res.len + 1 >= sizeof(list) ||
+	/* status -1: reaped by the PID 1 handler, judge by the output. */
+	if (res.timed_out || res.len + 1 >= size ||
 	    (res.status != -1 &&
 	     !(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0))) {
 		errno = EIO;
-		return -1;
+		goto out;
 	}
-	for (char *line = strtok(list, "\n"); line;
-	     line = strtok(NULL, "\n")) {
+	for (char *line = strtok_r(list, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *slash;
 
-		if (!*line || !strcmp(line, "bin/busybox"))
+		if (!strcmp(line, "bin/busybox"))
 			continue;
 		if (join(path, sizeof(path), dir, line) < 0)
-			return -1;
+			goto out;
 		slash = strrchr(path, '/');
 		*slash = '\0';
 		if (mkdir_p(path, 0755) < 0)
-			return -1;
+			goto out;
 		*slash = '/';
 		if (symlink("/bin/busybox", path) < 0 && errno != EEXIST)
-			return -1;
+			goto out;
 		links++;
 	}
 	if (!links) {
 		errno = ENOENT;
-		return -1;
+		goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	free(list);
+	return ret;
 }
 
 int pvhost_make_rootfs(const char *dir, const char *init_script)
