@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,9 +36,10 @@
 #define MODULE_NAME "pv_lxccli"
 #define CGROUP2_MAGIC 0x63677270
 #define OUT_MAX 4096 /* tool output kept for parsing and log lines */
-#define MOUNTS_MAX 8
+#define MOUNTS_MAX 10
 #define HOOKS_MAX 32
-#define ARGV_MAX 24
+#define ARGV_MAX 48
+#define INIT_ARGS_MAX 24
 
 /* ---------------------------------------------------------------- logging */
 
@@ -304,6 +306,119 @@ static bool cfg_sets_key(const char *text, size_t len,
 	return false;
 }
 
+/* The last value the config gives one of the keys, copied into buf. */
+static bool cfg_last_value(const char *text, size_t len,
+			   const char *const *keys, char *buf, size_t size)
+{
+	const char *s = text, *end = text + len, *nl;
+	struct cfg_line l;
+	bool found = false;
+
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1)
+			continue;
+		for (const char *const *k = keys; *k; k++) {
+			if (!key_is(&l, *k))
+				continue;
+			snprintf(buf, size, "%.*s", (int)l.val_len, l.val);
+			found = true;
+		}
+	}
+	return found;
+}
+
+static bool cfg_console_none(const char *text, size_t len)
+{
+	static const char *const keys[] = { "lxc.console.path", "lxc.console",
+					    NULL };
+	char v[16];
+
+	return cfg_last_value(text, len, keys, v, sizeof(v)) &&
+	       !strcmp(v, "none");
+}
+
+/*
+ * An overlay rootfs with the configs folder as its top lower layer:
+ * "overlayfs:<configs>:<lowers...>:<upper>". Returns 1 when built, 0 when
+ * the rootfs is not an overlay, -1 when it does not fit.
+ */
+static int overlay_with_configs(const char *rootfs, const char *configs,
+				char *out, size_t size)
+{
+	static const char *const types[] = { "overlayfs:", "overlay:" };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(types[i]);
+
+		if (strncmp(rootfs, types[i], n))
+			continue;
+		if (!strchr(rootfs + n, ':'))
+			return 0; /* no upper layer: not an overlay spec */
+		return (size_t)snprintf(out, size, "%.*s%s:%s", (int)n, rootfs,
+					configs, rootfs + n) < size ?
+			       1 :
+			       -1;
+	}
+	return 0;
+}
+
+/*
+ * Splits an init command into argv like a POSIX shell would, without
+ * expansion: single quotes are literal, double quotes allow \" \\ \$ \`
+ * escapes, a backslash outside quotes escapes the next character. Returns
+ * argc, or -1 for an unterminated quote or too many arguments. buf holds
+ * the words.
+ */
+static int split_command(const char *cmd, char *buf, size_t size,
+			 char **argv, size_t max)
+{
+	size_t argc = 0, o = 0;
+	char q = 0;
+	bool in_word = false;
+
+	for (const char *s = cmd;; s++) {
+		char c = *s;
+
+		if (o + 2 >= size)
+			return -1;
+		if (!c || (!q && (c == ' ' || c == '\t'))) {
+			if (q)
+				return -1;
+			if (in_word) {
+				buf[o++] = '\0';
+				in_word = false;
+			}
+			if (!c)
+				break;
+			continue;
+		}
+		if (!in_word) {
+			if (argc + 1 >= max)
+				return -1;
+			argv[argc++] = buf + o;
+			in_word = true;
+		}
+		if (q == '\'') {
+			if (c == '\'')
+				q = 0;
+			else
+				buf[o++] = c;
+		} else if (c == '\\' && s[1] &&
+			   (!q || strchr("\"\\$`", s[1]))) {
+			buf[o++] = *++s;
+		} else if (c == '"' || (c == '\'' && !q)) {
+			q = q ? 0 : c;
+		} else {
+			buf[o++] = c;
+		}
+	}
+	argv[argc] = NULL;
+	return (int)argc;
+}
+
 static bool cfg_sets_uts_name(const char *text, size_t len)
 {
 	static const char *const keys[] = { "lxc.uts.name", "lxc.utsname",
@@ -312,9 +427,48 @@ static bool cfg_sets_uts_name(const char *text, size_t len)
 	return cfg_sets_key(text, len, keys);
 }
 
-/* LXC versions as major * 100 + minor. */
-#define LXC_V(maj, min) ((maj) * 100 + (min))
+/* LXC versions as major * 10000 + minor * 100 + patch. */
+#define LXC_V3(maj, min, pat) ((maj) * 10000 + (min) * 100 + (pat))
+#define LXC_V(maj, min) LXC_V3(maj, min, 0)
 #define LXC_MIN_VERSION LXC_V(2, 1)
+
+/*
+ * The keys the plugin emits that not every supported LXC knows. A key is
+ * written only when the detected version has it; the rest are known to
+ * every version from 2.1 (lxc.uts.name, lxc.console.path, lxc.init.cmd,
+ * lxc.log.level, lxc.rootfs.mount, lxc.mount.entry, lxc.hook.mount,
+ * lxc.environment, lxc.cgroup.devices.*).
+ */
+enum lxc_key {
+	KEY_CGROUP2_DEVICES,
+	KEY_CGROUP_DIR,
+	KEY_INIT_CMD_QUOTES,
+	KEY_COUNT
+};
+
+static const struct {
+	const char *what;
+	int since;
+} lxc_keys[KEY_COUNT] = {
+	[KEY_CGROUP2_DEVICES] = { "lxc.cgroup2.devices.allow", LXC_V(3, 0) },
+	[KEY_CGROUP_DIR] = { "lxc.cgroup.dir.container/monitor", LXC_V(5, 0) },
+	[KEY_INIT_CMD_QUOTES] = { "quotes in lxc.init.cmd", LXC_V(6, 0) },
+};
+
+static bool lxc_has(int version, enum lxc_key k)
+{
+	return version >= lxc_keys[k].since;
+}
+
+/* What the payload cgroup is called by an LXC that cannot be told. */
+static const char *default_cgroup_pattern(int version)
+{
+	if (version <= LXC_V3(3, 0, 3))
+		return "lxc/%s";
+	if (version < LXC_V(4, 0))
+		return "lxc.payload/%s";
+	return "lxc.payload.%s";
+}
 
 struct mount_ent {
 	char src[PATH_MAX];
@@ -333,6 +487,8 @@ struct cfg_in {
 	const char *console; /* PTY slave path, NULL without capture */
 	const char *group;
 	const char *exec;
+	const char *rootfs_path; /* overlay rootfs with the configs layer */
+	char *const *init_argv;	 /* set: init goes after -- on lxc-start */
 	int lxc_version;
 	int loglevel;
 	bool unified;
@@ -342,6 +498,20 @@ struct cfg_in {
 	char *const *hooks;
 };
 
+/* The init argv, as a shell would need it typed, for the header. */
+static void write_init_args(FILE *f, const struct cfg_in *c)
+{
+	if (!c->init_argv)
+		return;
+	fprintf(f, " --");
+	for (char *const *a = c->init_argv; *a; a++) {
+		fputs(" '", f);
+		for (const char *s = *a; *s; s++)
+			fputs(*s == '\'' ? "'\\''" : (char[]){ *s, 0 }, f);
+		fputc('\'', f);
+	}
+}
+
 static void write_header(FILE *f, const struct cfg_in *c)
 {
 	fprintf(f,
@@ -349,24 +519,39 @@ static void write_header(FILE *f, const struct cfg_in *c)
 		"# platform: %s\n# original config: %s\n# revision: %s\n"
 		"# run it by hand (the console line below names a PTY that is\n"
 		"# gone once the plugin's container stops, hence the -s):\n"
-		"#   lxc-start -n %s -P %s -f %s -s lxc.console.path=none -d\n"
-		"# or in the foreground, console on this terminal:\n"
-		"#   lxc-start -n %s -P %s -f %s -s lxc.console.path= -F\n",
+		"#   lxc-start -n %s -P %s -f %s -s lxc.console.path=none -d",
 		c->name, c->conf_path, c->rev, c->name, c->lxcpath,
-		c->config_path, c->name, c->lxcpath, c->config_path);
+		c->config_path);
+	write_init_args(f, c);
+	fprintf(f,
+		"\n# or in the foreground, console on this terminal:\n"
+		"#   lxc-start -n %s -P %s -f %s -s lxc.console.path= -F",
+		c->name, c->lxcpath, c->config_path);
+	write_init_args(f, c);
+	fputc('\n', f);
 }
 
 static void write_additions(FILE *f, const struct cfg_in *c, bool has_uts)
 {
 	fprintf(f, "\n# ---- added by pv_lxccli ----\n");
 	fprintf(f, "lxc.rootfs.mount = %s\n", c->rootfs_mount);
+	if (c->rootfs_path)
+		fprintf(f, "lxc.rootfs.path = %s\n", c->rootfs_path);
 	if (!has_uts)
 		fprintf(f, "lxc.uts.name = %s\n", c->name);
 	fprintf(f, "lxc.log.level = %d\n", c->loglevel);
 	if (c->console)
 		fprintf(f, "lxc.console.path = %s\n", c->console);
-	if (c->unified && c->lxc_version >= LXC_V(3, 0))
-		fprintf(f, "lxc.cgroup2.devices.allow = a\n");
+	if (lxc_has(c->lxc_version, KEY_CGROUP_DIR))
+		fprintf(f,
+			"lxc.cgroup.dir.container = lxc/%s\n"
+			"lxc.cgroup.dir.monitor = lxc.monitor.%s\n",
+			c->name, c->name);
+	/* v1 rules would be refused on a unified host: clear, then open */
+	if (c->unified && lxc_has(c->lxc_version, KEY_CGROUP2_DEVICES))
+		fprintf(f, "lxc.cgroup.devices.allow =\n"
+			   "lxc.cgroup.devices.deny =\n"
+			   "lxc.cgroup2.devices.allow = a\n");
 	for (size_t i = 0; i < c->n_mounts; i++)
 		fprintf(f, "lxc.mount.entry = %s %s none %s 0 0\n",
 			c->mounts[i].src, c->mounts[i].dst, c->mounts[i].opts);
@@ -374,7 +559,7 @@ static void write_additions(FILE *f, const struct cfg_in *c, bool has_uts)
 		c->group ? c->group : "unknown");
 	for (size_t i = 0; i < c->n_hooks; i++)
 		fprintf(f, "lxc.hook.mount = %s\n", c->hooks[i]);
-	if (c->exec)
+	if (c->exec && !c->init_argv)
 		fprintf(f, "lxc.init.cmd = %s\n", c->exec);
 }
 
@@ -707,16 +892,20 @@ static bool parse_state_running(const char *out, size_t len)
 	return len == 7 && !memcmp(out, "RUNNING", 7);
 }
 
-/* "X.Y[.Z][suffix]" as X * 100 + Y, or -1. */
+/* "X.Y[.Z][suffix]" as LXC_V3(X, Y, Z), or -1. */
 static int parse_version(const char *out)
 {
-	unsigned int maj, min;
+	unsigned int maj, min, pat = 0;
+	int n;
 
 	while (isspace((unsigned char)*out))
 		out++;
-	if (sscanf(out, "%3u.%3u", &maj, &min) != 2 || min > 99)
+	if (!isdigit((unsigned char)*out))
 		return -1;
-	return (int)LXC_V(maj, min);
+	n = sscanf(out, "%3u.%3u.%3u", &maj, &min, &pat);
+	if (n < 2 || min > 99 || pat > 99 || maj > 99)
+		return -1;
+	return (int)LXC_V3(maj, min, pat);
 }
 
 /* Last line of a tool's output, cleaned for a log line. */
@@ -762,6 +951,11 @@ struct argv_buf {
 	int n;
 };
 
+static const char *const lxc_level_names[9] = {
+	"TRACE", "DEBUG", "INFO", "NOTICE", "WARN",
+	"ERROR", "CRIT",  "ALERT", "FATAL",
+};
+
 static void argv_add(struct argv_buf *a, const char *s)
 {
 	if (a->n < ARGV_MAX - 1)
@@ -780,10 +974,15 @@ static void argv_common(struct argv_buf *a, const char *tool,
 	argv_add(a, lxcpath);
 }
 
-/* lxc-start -n N -P P -f CONFIG -d [-o /proc/self/fd/LOG] */
+/*
+ * lxc-start -n N -P P -f CONFIG -d [-o /proc/self/fd/LOG -l LEVEL]
+ * [-- INIT ARGS]. The log goes to an inherited pipe that LXC opens by its
+ * /proc path (stock LXC takes no fd); -l is needed because with -o alone
+ * lxc-start logs errors only.
+ */
 static void build_start_argv(struct argv_buf *a, const char *name,
 			     const char *lxcpath, const char *config,
-			     int logfd)
+			     int logfd, int level, char *const *init_argv)
 {
 	argv_common(a, "lxc-start", name, lxcpath);
 	argv_add(a, "-f");
@@ -794,7 +993,15 @@ static void build_start_argv(struct argv_buf *a, const char *name,
 			 logfd);
 		argv_add(a, "-o");
 		argv_add(a, a->logopt);
+		argv_add(a, "-l");
+		argv_add(a, lxc_level_names[level >= 0 && level <= 8 ? level :
+								      2]);
 	}
+	if (!init_argv)
+		return;
+	argv_add(a, "--");
+	for (; *init_argv; init_argv++)
+		argv_add(a, *init_argv);
 }
 
 /* lxc-info -n N -P P -p|-s -H */
@@ -884,7 +1091,8 @@ static int lxc_version(void)
 		return LXC_V(3, 0);
 	}
 	lxc_version_cached = v;
-	plog(PV_LOG_INFO, "stock LXC %d.%d", v / 100, v % 100);
+	plog(PV_LOG_INFO, "stock LXC %d.%d.%d", v / 10000, v / 100 % 100,
+	     v % 100);
 	return v;
 }
 
@@ -1039,6 +1247,8 @@ static bool is_dir(const char *path)
 /* Host facts the mounts depend on, passed in so tests can choose them. */
 struct host_facts {
 	const char *firmware_dir;
+	const char *modules_dir; /* core 2026.08 binds the host's modules */
+	const char *dev_log;
 	const char *release; /* uname -r */
 };
 
@@ -1059,6 +1269,15 @@ static int resolve_mounts(const struct pv_platform *p, const char *rev,
 			return ret;
 		(*n)++;
 	}
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	/* stat, not lstat: a dangling /dev/log link would fail the start */
+	if (p->std_log && h->dev_log && !path_problem(h->dev_log) &&
+	    access(h->dev_log, F_OK) == 0) {
+		snprintf(m[*n].src, sizeof(m[*n].src), "%s", h->dev_log);
+		m[*n].dst = "dev/log";
+		m[(*n)++].opts = "bind,create=file";
+	}
+#endif
 	if (!p->automodfw)
 		return 0;
 	if (is_dir(h->firmware_dir) && !path_problem(h->firmware_dir)) {
@@ -1069,11 +1288,19 @@ static int resolve_mounts(const struct pv_platform *p, const char *rev,
 	if (!h->release || !*h->release || value_problem(h->release) ||
 	    strpbrk(h->release, " \t/"))
 		return 0;
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	snprintf(m[*n].src, sizeof(m[*n].src), "%s/%s", h->modules_dir,
+		 h->release);
+	if (path_problem(m[*n].src) || !is_dir(m[*n].src))
+		return 0;
+	{
+#else
 	ret = build_path(P_VOLUMES_PLAT, m[*n].src, sizeof(m[*n].src), "bsp",
 			 "modules.squashfs");
 	if (ret)
 		return ret;
 	if (access(m[*n].src, F_OK) == 0) {
+#endif
 		snprintf(modules_dst, sizeof(modules_dst), "lib/modules/%s",
 			 h->release);
 		m[*n].dst = modules_dst;
@@ -1263,7 +1490,10 @@ struct start_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
 	char lxcpath[PATH_MAX];
 	char config[PATH_MAX];
-	int pipefd, status_wr, logfd;
+	char init_buf[PATH_MAX];
+	char *init_argv[INIT_ARGS_MAX]; /* points into init_buf */
+	bool has_init_argv;
+	int pipefd, status_wr, logfd, loglevel;
 };
 
 /* Exactly one pid_t in one write(), as the core reads it. */
@@ -1289,7 +1519,8 @@ static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
 	pid_t pid;
 	int ret;
 
-	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log_wr);
+	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log_wr,
+			 j->loglevel, j->has_init_argv ? j->init_argv : NULL);
 	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log_wr, &r);
 	if (ret < 0 || r.exit_code != 0) {
 		plog(PV_LOG_ERROR, "lxc-start of '%s' %s: %s", j->name,
@@ -1508,29 +1739,28 @@ static int open_console(struct console_ent *e, char *slave_path, size_t size)
 	return 0;
 }
 
-/* Everything the config needs, resolved; the strings it points at live in
- * the caller's frame. */
+/*
+ * Everything a start needs, resolved, on the heap: the start helper gets its
+ * own copy of it (and of the pointers into it) through fork.
+ */
 struct start_ctx {
 	struct paths paths;
 	struct mount_ent mounts[MOUNTS_MAX];
 	char *hooks[HOOKS_MAX];
 	size_t n_hooks;
 	char slave[64];
-	char rundir[PATH_MAX];
+	char rootfs_path[PATH_MAX * 2];
 	char *orig;
 	size_t orig_len;
+	bool console_none;
 	struct cfg_in in;
+	struct start_job job;
 };
 
-static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
-			  const char *rev, const char *conf_file)
+static int resolve_paths(struct start_ctx *s)
 {
-	struct host_facts h = { "/lib/firmware", NULL };
-	struct utsname u;
 	int ret;
 
-	if (uname(&u) == 0)
-		h.release = u.release;
 	if ((ret = build_path(P_LXCPATH, s->paths.lxcpath,
 			      sizeof(s->paths.lxcpath), NULL, NULL)) ||
 	    (ret = build_path(P_ROOTFS_MOUNT, s->paths.rootfs_mount,
@@ -1538,12 +1768,31 @@ static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
 	    (ret = build_path(P_LIB_HOOK, s->paths.hooks_dir,
 			      sizeof(s->paths.hooks_dir), "", NULL)))
 		return ret;
-	ret = resolve_mounts(p, rev, &h, s->mounts, &s->in.n_mounts);
-	if (ret)
-		return ret;
 	for (size_t n = strlen(s->paths.hooks_dir);
 	     n > 1 && s->paths.hooks_dir[n - 1] == '/'; n--)
 		s->paths.hooks_dir[n - 1] = '\0';
+	/* LXC creates neither, and a missing one fails the start */
+	mkdir_parents(s->paths.rootfs_mount, 0755);
+	mkdir_parents(s->paths.lxcpath, 0755);
+	return 0;
+}
+
+static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
+			  const char *rev, const char *conf_file)
+{
+	struct host_facts h = { "/lib/firmware", "/lib/modules", "/dev/log",
+				NULL };
+	struct utsname u;
+	int ret;
+
+	if (uname(&u) == 0)
+		h.release = u.release;
+	ret = resolve_paths(s);
+	if (ret)
+		return ret;
+	ret = resolve_mounts(p, rev, &h, s->mounts, &s->in.n_mounts);
+	if (ret)
+		return ret;
 	ret = list_hooks(s->paths.hooks_dir, p->export, s->hooks, &s->n_hooks);
 	if (ret) {
 		plog(PV_LOG_ERROR, "cannot list hooks in '%s': %s",
@@ -1551,14 +1800,94 @@ static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
 		return ret;
 	}
 	ret = read_file(conf_file, &s->orig, &s->orig_len);
-	if (ret) {
+	if (ret)
 		plog(PV_LOG_ERROR, "cannot read config '%s': %s", conf_file,
 		     strerror(-ret));
-		return ret;
+	return ret;
+}
+
+/* The configs folder on top of an overlay rootfs, as the liblxc plugin. */
+static int plan_config_overlay(struct start_ctx *s, const char *name)
+{
+	static const char *const keys[] = { "lxc.rootfs.path", "lxc.rootfs",
+					    NULL };
+	char configs[PATH_MAX], rootfs[PATH_MAX];
+	int ret;
+
+	if (!path_fns[P_CONFIGS] ||
+	    build_path(P_CONFIGS, configs, sizeof(configs), name, NULL) ||
+	    !is_dir(configs))
+		return 0;
+	if (!cfg_last_value(s->orig, s->orig_len, keys, rootfs,
+			    sizeof(rootfs)))
+		rootfs[0] = '\0';
+	ret = overlay_with_configs(rootfs, configs, s->rootfs_path,
+				   sizeof(s->rootfs_path));
+	if (ret < 0) {
+		plog(PV_LOG_ERROR, "rootfs of '%s' too long for the configs "
+				   "overlay",
+		     name);
+		return -ENAMETOOLONG;
 	}
-	/* LXC would create neither; a missing lxcpath only costs a mkdir */
-	mkdir_parents(s->paths.rootfs_mount, 0755);
-	mkdir_parents(s->paths.lxcpath, 0755);
+	if (ret == 0)
+		plog(PV_LOG_WARN,
+		     "'%s' has a configs folder '%s' but its rootfs '%s' is not "
+		     "an overlay: the configs are not applied",
+		     name, configs, rootfs);
+	else
+		s->in.rootfs_path = s->rootfs_path;
+	return 0;
+}
+
+/*
+ * Before LXC 6.0 lxc.init.cmd is split on blanks with quotes kept, so a
+ * quoted command goes to lxc-start after -- as a ready argv instead.
+ */
+static int plan_init_argv(struct start_ctx *s, const struct pv_platform *p,
+			  int version)
+{
+	static const char *const keys[] = { "lxc.init.cmd", "lxc.init_cmd",
+					    NULL };
+	struct start_job *j = &s->job;
+	char cmd[PATH_MAX];
+
+	if (p->exec)
+		snprintf(cmd, sizeof(cmd), "%s", p->exec);
+	else if (!cfg_last_value(s->orig, s->orig_len, keys, cmd,
+				 sizeof(cmd)))
+		return 0;
+	if (lxc_has(version, KEY_INIT_CMD_QUOTES) || !strpbrk(cmd, "'\"\\"))
+		return 0;
+	if (split_command(cmd, j->init_buf, sizeof(j->init_buf), j->init_argv,
+			  INIT_ARGS_MAX) < 1) {
+		plog(PV_LOG_ERROR, "init command '%s' of '%s' has an "
+				   "unterminated quote or too many words",
+		     cmd, p->name);
+		return -EINVAL;
+	}
+	j->has_init_argv = true;
+	s->in.init_argv = j->init_argv;
+	return 0;
+}
+
+static int plan_lxc_version(struct start_ctx *s, const char *name)
+{
+	char buf[64];
+	int v = lxc_version();
+
+	if (v < LXC_MIN_VERSION) {
+		plog(PV_LOG_ERROR, "LXC %d.%d is too old for '%s': 2.1 or "
+				   "later is needed",
+		     v / 10000, v / 100 % 100, name);
+		return -ENOTSUP;
+	}
+	s->in.lxc_version = v;
+	if (!lxc_has(v, KEY_CGROUP_DIR)) {
+		snprintf(buf, sizeof(buf), default_cgroup_pattern(v), name);
+		plog(PV_LOG_INFO, "LXC before 5.0 cannot name the cgroup: "
+				  "'%s' runs in '%s', not 'lxc/%s'",
+		     name, buf, name);
+	}
 	return 0;
 }
 
@@ -1571,20 +1900,51 @@ static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
 	c->rev = rev;
 	c->conf_path = conf_file;
 	c->lxcpath = s->paths.lxcpath;
-	c->config_path = s->rundir;
+	c->config_path = s->job.config;
 	c->rootfs_mount = s->paths.rootfs_mount;
 	c->console = s->slave[0] ? s->slave : NULL;
 	c->group = p->group ? p->group->name : NULL;
 	c->exec = p->exec;
-	c->lxc_version = lxc_version();
 	c->loglevel = conf_loglevel;
 	c->unified = host_cgroup_mode() == CGROUP_UNIFIED;
 	c->mounts = s->mounts;
 	c->hooks = s->hooks;
 	c->n_hooks = s->n_hooks;
+	if (c->unified && lxc_has(c->lxc_version, KEY_CGROUP2_DEVICES))
+		plog(PV_LOG_INFO, "unified cgroup host: device access of '%s' "
+				  "is open (lxc.cgroup2.devices.allow = a)",
+		     p->name);
 }
 
-static int write_platform_config(struct start_ctx *s, const char *name)
+/*
+ * The export hook looks for run.json beside LXC_CONFIG_FILE, which is our
+ * config: a link to the platform's own run.json, swapped in atomically.
+ */
+static int link_run_json(int dfd, const char *conf_file, const char *name)
+{
+	char target[PATH_MAX], tmp[64];
+	const char *slash = strrchr(conf_file, '/');
+
+	snprintf(target, sizeof(target), "%.*s/run.json",
+		 (int)(slash - conf_file), conf_file);
+	if (access(target, F_OK) < 0) {
+		unlinkat(dfd, "run.json", 0);
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), ".run.json.%ld", (long)getpid());
+	unlinkat(dfd, tmp, 0);
+	if (symlinkat(target, dfd, tmp) < 0 ||
+	    renameat(dfd, tmp, dfd, "run.json") < 0) {
+		plog(PV_LOG_ERROR, "cannot link run.json of '%s': %s", name,
+		     strerror(errno));
+		unlinkat(dfd, tmp, 0);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int write_platform_config(struct start_ctx *s, const char *name,
+				 const char *conf_file)
 {
 	char dir[PATH_MAX];
 	int dfd, ret;
@@ -1600,14 +1960,16 @@ static int write_platform_config(struct start_ctx *s, const char *name)
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot write '%s/config': %s", dir,
 		     strerror(-ret));
+	else
+		ret = link_run_json(dfd, conf_file, name);
 	close(dfd);
 	return ret;
 }
 
-static int launch_start(struct console_ent *e, const struct start_ctx *s,
+static int launch_start(struct console_ent *e, struct start_ctx *s,
 			int logfd, int pipefd)
 {
-	struct start_job j = { .pipefd = pipefd, .logfd = -1 };
+	struct start_job *j = &s->job;
 	int status[2];
 	int keep[4], k = 0;
 	int ret;
@@ -1617,18 +1979,18 @@ static int launch_start(struct console_ent *e, const struct start_ctx *s,
 		     strerror(errno));
 		return -errno;
 	}
-	strcpy(j.name, e->name);
-	strcpy(j.lxcpath, s->paths.lxcpath);
-	strcpy(j.config, s->rundir);
-	j.status_wr = status[1];
-	if (conf_capture && logfd >= 0)
-		j.logfd = logfd;
+	strcpy(j->name, e->name);
+	strcpy(j->lxcpath, s->paths.lxcpath);
+	j->pipefd = pipefd;
+	j->status_wr = status[1];
+	j->logfd = conf_capture && logfd >= 0 ? logfd : -1;
+	j->loglevel = conf_loglevel;
 	keep[k++] = pipefd;
 	keep[k++] = status[1];
-	if (j.logfd >= 0)
-		keep[k++] = j.logfd;
+	if (j->logfd >= 0)
+		keep[k++] = j->logfd;
 	keep[k] = -1;
-	ret = spawn_detached(start_helper, &j, keep);
+	ret = spawn_detached(start_helper, j, keep);
 	close(status[1]);
 	if (ret) {
 		plog(PV_LOG_ERROR, "cannot fork the start helper of '%s': %s",
@@ -1638,6 +2000,28 @@ static int launch_start(struct console_ent *e, const struct start_ctx *s,
 	}
 	e->status_rd = status[0];
 	return 0;
+}
+
+/* Reads, checks and resolves everything, then writes the config. */
+static int prepare_start(struct start_ctx *s, struct console_ent *e,
+			 struct pv_platform *p, const char *rev,
+			 const char *conf_file)
+{
+	int ret;
+
+	snprintf(s->job.config, sizeof(s->job.config), "%s/%s/config",
+		 PV_LXCCLI_RUNDIR, p->name);
+	if ((ret = resolve_inputs(s, p, rev, conf_file)) ||
+	    (ret = plan_lxc_version(s, p->name)) ||
+	    (ret = plan_config_overlay(s, p->name)) ||
+	    (ret = plan_init_argv(s, p, s->in.lxc_version)))
+		return ret;
+	/* the platform may ask for no console; stock LXC accepts "none" */
+	if (conf_capture && !cfg_console_none(s->orig, s->orig_len) &&
+	    (ret = open_console(e, s->slave, sizeof(s->slave))))
+		return ret;
+	fill_cfg_in(s, p, rev, conf_file);
+	return write_platform_config(s, p->name, conf_file);
 }
 
 static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
@@ -1664,16 +2048,7 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 		ret = -ENOMEM;
 		goto out;
 	}
-	snprintf(s->rundir, sizeof(s->rundir), "%s/%s/config",
-		 PV_LXCCLI_RUNDIR, p->name);
-	ret = resolve_inputs(s, p, rev, conf_file);
-	if (ret)
-		goto out;
-	if (conf_capture &&
-	    (ret = open_console(e, s->slave, sizeof(s->slave))))
-		goto out;
-	fill_cfg_in(s, p, rev, conf_file);
-	ret = write_platform_config(s, p->name);
+	ret = prepare_start(s, e, p, rev, conf_file);
 	if (ret)
 		goto out;
 	ret = launch_start(e, s, logfd, pipefd);
@@ -1682,7 +2057,7 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 	e->next = ents;
 	ents = e;
 	e = NULL;
-	plog(PV_LOG_INFO, "starting '%s' with '%s'", p->name, s->rundir);
+	plog(PV_LOG_INFO, "starting '%s' with '%s'", p->name, s->job.config);
 out:
 	if (e)
 		ent_free(e);
@@ -1729,6 +2104,61 @@ static void do_stop(struct pv_platform *p)
 out:
 	if (e)
 		ent_free(e);
+}
+
+/* ------------------------------------------------ network (core 2026.08) */
+
+/* "lxc.net.<N>.ipv4.address" */
+static bool is_ipv4_address_key(const struct cfg_line *l)
+{
+	static const char pre[] = "lxc.net.", post[] = ".ipv4.address";
+	size_t i = sizeof(pre) - 1, digits = 0;
+
+	if (l->key_len <= i || memcmp(l->key, pre, i))
+		return false;
+	while (i < l->key_len && isdigit((unsigned char)l->key[i])) {
+		i++;
+		digits++;
+	}
+	return digits && l->key_len - i == sizeof(post) - 1 &&
+	       !memcmp(l->key + i, post, sizeof(post) - 1);
+}
+
+/*
+ * Calls cb with every static IPv4 address of the config, in host order.
+ * "auto" and "dhcp" are not addresses; "a.b.c.d/nn [broadcast]" is.
+ */
+static int each_static_ip(const char *text, size_t len,
+			  void (*cb)(uint32_t ip, void *ctx), void *ctx)
+{
+	const char *s = text, *end = text + len, *nl;
+	struct cfg_line l;
+	int found = 0;
+
+	for (; s < end; s = nl + 1) {
+		char addr[INET_ADDRSTRLEN];
+		struct in_addr in;
+		size_t n;
+
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1 ||
+		    !is_ipv4_address_key(&l))
+			continue;
+		n = strcspn(l.val, "/ \t");
+		if (n > l.val_len)
+			n = l.val_len;
+		if (n == 0 || n >= sizeof(addr))
+			continue;
+		memcpy(addr, l.val, n);
+		addr[n] = '\0';
+		if (inet_pton(AF_INET, addr, &in) != 1)
+			continue; /* auto, dhcp, or not an address */
+		cb(ntohl(in.s_addr), ctx);
+		found++;
+	}
+	return found;
 }
 
 /* ---------------------------------------------------------- entry points */
@@ -1788,6 +2218,54 @@ int pv_console_log_getfd(struct pv_platform *p, struct pv_platform_log *log)
 	e->master = e->slave = -1; /* the core owns them now */
 	return 0;
 }
+
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+/*
+ * Called before the pid pipe exists: refusing here costs the core nothing.
+ * The pool-network check of the liblxc plugin needs p->network, whose
+ * offset the contract does not give, so it is not done.
+ */
+int pv_validate_container_config(struct pv_platform *p, const char *conf_file)
+{
+	struct stat st;
+	const char *why;
+
+	if (!p || (why = name_problem(p->name))) {
+		plog(PV_LOG_ERROR, "platform name '%s' %s",
+		     p && p->name ? p->name : "(null)",
+		     p ? why : "is missing");
+		return -1;
+	}
+	if (!conf_file || stat(conf_file, &st) < 0 || !S_ISREG(st.st_mode)) {
+		plog(PV_LOG_ERROR, "config '%s' of '%s' is not a readable "
+				   "regular file",
+		     conf_file ? conf_file : "(null)", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+void pv_enumerate_static_ips(struct pv_platform *p, const char *conf_file,
+			     void (*cb)(uint32_t ip_host_order, void *ctx),
+			     void *ctx)
+{
+	char *text = NULL;
+	size_t len;
+	int ret;
+
+	if (!cb || !conf_file)
+		return;
+	ret = read_file(conf_file, &text, &len);
+	if (ret) {
+		plog(PV_LOG_WARN, "cannot read config '%s' of '%s': %s",
+		     conf_file, p && p->name ? p->name : "(null)",
+		     strerror(-ret));
+		return;
+	}
+	each_static_ip(text, len, cb, ctx);
+	free(text);
+}
+#endif
 
 void pv_set_pv_instance_fn(void *fn)
 {

@@ -172,6 +172,14 @@ PV_LXCCLI_EXPORT void pv_set_pv_paths_fn(void *vlog, void *pv_file,
 					 void *configs_file,
 					 void *lib_lxc_rootfs_mount,
 					 void *lib_lxc_lxcpath);
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+PV_LXCCLI_EXPORT int pv_validate_container_config(struct pv_platform *p,
+						  const char *conf_file);
+PV_LXCCLI_EXPORT void
+pv_enumerate_static_ips(struct pv_platform *p, const char *conf_file,
+			void (*cb)(uint32_t ip_host_order, void *ctx),
+			void *ctx);
+#endif
 
 /* ---- layout checks ---- */
 

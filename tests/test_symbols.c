@@ -27,6 +27,9 @@ static const char *const entry_points[] = {
 	"pv_set_pv_conf_loglevel_fn", "pv_set_pv_conf_capture_fn",
 	"pv_console_log_getfd",	      "pv_set_pv_instance_fn",
 	"pv_set_pv_paths_fn",
+#if PV_LXCCLI_CORE >= 202608
+	"pv_validate_container_config", "pv_enumerate_static_ips",
+#endif
 };
 
 /* Symbols the linker itself may define in any shared object. */

@@ -246,6 +246,8 @@ static void test_config_for_regular_platform_line_by_line(void **state)
 		"lxc.uts.name = app\n"
 		"lxc.log.level = 2\n"
 		"lxc.console.path = /dev/pts/3\n"
+		"lxc.cgroup.dir.container = lxc/app\n"
+		"lxc.cgroup.dir.monitor = lxc.monitor.app\n"
 		"lxc.mount.entry = /pv/pv-ctrl-log pantavisor/pv-ctrl-log none "
 		"bind,rw,create=file 0 0\n"
 		"lxc.mount.entry = /pv/pv-ctrl pantavisor/pv-ctrl none "
@@ -279,6 +281,10 @@ static void test_config_for_management_platform_line_by_line(void **state)
 		"lxc.rootfs.mount = /usr/lib/lxc/rootfs\n"
 		"lxc.log.level = 5\n"
 		"lxc.console.path = /dev/pts/3\n"
+		"lxc.cgroup.dir.container = lxc/mgmt\n"
+		"lxc.cgroup.dir.monitor = lxc.monitor.mgmt\n"
+		"lxc.cgroup.devices.allow =\n"
+		"lxc.cgroup.devices.deny =\n"
 		"lxc.cgroup2.devices.allow = a\n"
 		"lxc.mount.entry = /pv/ pantavisor none bind,ro,create=dir 0 0\n"
 		"lxc.mount.entry = /pv/logs/ pantavisor/logs none "
@@ -613,7 +619,7 @@ static size_t count_dst(const struct mount_ent *m, size_t n, const char *dst)
 
 static void test_app_mounts_create_missing_sources(void **state)
 {
-	struct host_facts h = { "/nonexistent", NULL };
+	struct host_facts h = { .firmware_dir = "/nonexistent" };
 	struct mount_ent m[MOUNTS_MAX];
 	struct pv_platform p;
 	char path[512];
@@ -635,7 +641,7 @@ static void test_app_mounts_create_missing_sources(void **state)
 
 static void test_mgmt_mounts_are_the_four_pantavisor_folders(void **state)
 {
-	struct host_facts h = { "/nonexistent", NULL };
+	struct host_facts h = { .firmware_dir = "/nonexistent" };
 	struct mount_ent m[MOUNTS_MAX];
 	struct pv_platform p;
 	char path[512];
@@ -656,16 +662,24 @@ static void test_mgmt_mounts_are_the_four_pantavisor_folders(void **state)
 
 static void test_automodfw_on_binds_firmware_and_modules(void **state)
 {
-	char fw[300], mods[300];
-	struct host_facts h = { fw, "6.1.0-test" };
+	char fw[300], mods[400], modules_dir[300];
+	struct host_facts h = { .firmware_dir = fw,
+				.modules_dir = modules_dir,
+				.release = "6.1.0-test" };
 	struct mount_ent m[MOUNTS_MAX];
 	struct pv_platform p;
 	size_t n;
 
 	(void)state;
 	snprintf(fw, sizeof(fw), "%s/firmware", sandbox);
+	snprintf(modules_dir, sizeof(modules_dir), "%s/modules", sandbox);
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	/* core 2026.08's liblxc plugin binds the host's own modules */
+	snprintf(mods, sizeof(mods), "%s/6.1.0-test", modules_dir);
+#else
 	snprintf(mods, sizeof(mods), "%s/volumes/bsp/modules.squashfs",
 		 sandbox);
+#endif
 	assert_int_equal(mkdir_parents(fw, 0755), 0);
 	assert_int_equal(mkdir_parents(mods, 0755), 0);
 	make_platform(&p, "app");
@@ -680,16 +694,24 @@ static void test_automodfw_on_binds_firmware_and_modules(void **state)
 
 static void test_automodfw_off_binds_neither(void **state)
 {
-	char fw[300], mods[300];
-	struct host_facts h = { fw, "6.1.0-test" };
+	char fw[300], mods[400], modules_dir[300];
+	struct host_facts h = { .firmware_dir = fw,
+				.modules_dir = modules_dir,
+				.release = "6.1.0-test" };
 	struct mount_ent m[MOUNTS_MAX];
 	struct pv_platform p;
 	size_t n;
 
 	(void)state;
 	snprintf(fw, sizeof(fw), "%s/firmware", sandbox);
+	snprintf(modules_dir, sizeof(modules_dir), "%s/modules", sandbox);
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	/* core 2026.08's liblxc plugin binds the host's own modules */
+	snprintf(mods, sizeof(mods), "%s/6.1.0-test", modules_dir);
+#else
 	snprintf(mods, sizeof(mods), "%s/volumes/bsp/modules.squashfs",
 		 sandbox);
+#endif
 	assert_int_equal(mkdir_parents(fw, 0755), 0);
 	assert_int_equal(mkdir_parents(mods, 0755), 0);
 	make_platform(&p, "app");
@@ -701,7 +723,9 @@ static void test_automodfw_off_binds_neither(void **state)
 
 static void test_automodfw_skips_missing_sources(void **state)
 {
-	struct host_facts h = { "/nonexistent/fw", "6.1.0-test" };
+	struct host_facts h = { .firmware_dir = "/nonexistent/fw",
+				.modules_dir = "/nonexistent/modules",
+				.release = "6.1.0-test" };
 	struct mount_ent m[MOUNTS_MAX];
 	struct pv_platform p;
 	size_t n;
@@ -786,14 +810,21 @@ static void test_start_argv(void **state)
 			       "/r/app/config", "-d", NULL };
 	const char *want_log[] = { "lxc-start", "-n", "app", "-P", "/l", "-f",
 				   "/r/app/config", "-d", "-o",
-				   "/proc/self/fd/7", NULL };
+				   "/proc/self/fd/7", "-l", "DEBUG", NULL };
 	struct argv_buf a;
 
 	(void)state;
-	build_start_argv(&a, "app", "/l", "/r/app/config", -1);
+	char *init[] = { "/bin/sh", "-c", "echo 'a b'", NULL };
+	const char *want_init[] = { "lxc-start", "-n", "app", "-P", "/l",
+				    "-f", "/r/app/config", "-d", "--",
+				    "/bin/sh", "-c", "echo 'a b'", NULL };
+
+	build_start_argv(&a, "app", "/l", "/r/app/config", -1, 2, NULL);
 	assert_argv(a.v, want);
-	build_start_argv(&a, "app", "/l", "/r/app/config", 7);
+	build_start_argv(&a, "app", "/l", "/r/app/config", 7, 1, NULL);
 	assert_argv(a.v, want_log);
+	build_start_argv(&a, "app", "/l", "/r/app/config", -1, 2, init);
+	assert_argv(a.v, want_init);
 }
 
 static void test_info_argv(void **state)
@@ -863,10 +894,11 @@ static void test_parse_state(void **state)
 static void test_parse_version(void **state)
 {
 	(void)state;
-	assert_int_equal(parse_version("5.0.2\n"), 500);
-	assert_int_equal(parse_version("2.1.1"), 201);
-	assert_int_equal(parse_version("6.0.0~git2\n"), 600);
-	assert_int_equal(parse_version("4.0.12-devel"), 400);
+	assert_int_equal(parse_version("5.0.2\n"), 50002);
+	assert_int_equal(parse_version("2.1.1"), 20101);
+	assert_int_equal(parse_version("6.0.0~git2\n"), 60000);
+	assert_int_equal(parse_version("4.0.12-devel"), 40012);
+	assert_int_equal(parse_version("3.0"), 30000);
 	assert_int_equal(parse_version("garbage"), -1);
 	assert_int_equal(parse_version(""), -1);
 	assert_int_equal(parse_version("5"), -1);
@@ -1157,6 +1189,303 @@ static void test_defaults_before_any_setter(void **state)
 	assert_true(conf_capture);
 }
 
+
+/* ---- stock LXC gaps (issue: everything the liblxc plugin does) ---- */
+
+static void test_key_table_walks_every_version(void **state)
+{
+	static const struct {
+		const char *version;
+		bool cgroup2, cgroup_dir, quotes;
+		const char *cgroup;
+	} rows[] = {
+		{ "2.1.1", false, false, false, "lxc/app" },
+		{ "3.0.3", true, false, false, "lxc/app" },
+		{ "3.0.4", true, false, false, "lxc.payload/app" },
+		{ "4.0.12", true, false, false, "lxc.payload.app" },
+		{ "5.0.2", true, true, false, "lxc.payload.app" },
+		{ "6.0.0", true, true, true, "lxc.payload.app" },
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int v = parse_version(rows[i].version);
+
+		assert_true(v >= LXC_MIN_VERSION);
+		assert_int_equal(lxc_has(v, KEY_CGROUP2_DEVICES),
+				 rows[i].cgroup2);
+		assert_int_equal(lxc_has(v, KEY_CGROUP_DIR),
+				 rows[i].cgroup_dir);
+		assert_int_equal(lxc_has(v, KEY_INIT_CMD_QUOTES),
+				 rows[i].quotes);
+		snprintf(buf, sizeof(buf), default_cgroup_pattern(v), "app");
+		assert_string_equal(buf, rows[i].cgroup);
+	}
+	for (size_t k = 0; k < KEY_COUNT; k++) {
+		assert_non_null(lxc_keys[k].what);
+		assert_true(lxc_keys[k].since > LXC_MIN_VERSION);
+	}
+}
+
+static void test_config_for_old_lxc_has_no_newer_keys(void **state)
+{
+	struct cfg_in c = base_cfg();
+	char *out;
+
+	(void)state;
+	c.unified = true;
+	c.lxc_version = LXC_V(2, 1);
+	out = render(&c, "");
+	assert_null(strstr(out, "cgroup2"));
+	assert_null(strstr(out, "lxc.cgroup.dir"));
+	free(out);
+	c.lxc_version = LXC_V(4, 0);
+	out = render(&c, "");
+	assert_non_null(strstr(out, "\nlxc.cgroup2.devices.allow = a\n"));
+	assert_null(strstr(out, "lxc.cgroup.dir"));
+	free(out);
+}
+
+/* Fake `lxc-start --version` outputs through the real detection path. */
+static void test_lxc_version_detection_with_fake_tools(void **state)
+{
+	static const struct {
+		const char *says;
+		int version;
+	} rows[] = {
+		{ "2.1.1", LXC_V3(2, 1, 1) }, { "3.0.4", LXC_V3(3, 0, 4) },
+		{ "4.0.12", LXC_V3(4, 0, 12) }, { "5.0.2", LXC_V3(5, 0, 2) },
+		{ "6.0.0", LXC_V(6, 0) },	  { "2.0.11", LXC_V3(2, 0, 11) },
+	};
+	char *old_path = strdup(getenv("PATH"));
+	char dir[300], path[400], script[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/vbin", sandbox);
+	assert_int_equal(mkdir_parents(dir, 0755), 0);
+	setenv("PATH", dir, 1);
+	snprintf(path, sizeof(path), "%s/lxc-start", dir);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(script, sizeof(script), "#!/bin/sh\necho %s\n",
+			 rows[i].says);
+		write_text(path, script, 0755);
+		lxc_version_cached = -1;
+		assert_int_equal(lxc_version(), rows[i].version);
+	}
+	lxc_version_cached = -1;
+	setenv("PATH", old_path, 1);
+	free(old_path);
+}
+
+static void test_start_refuses_lxc_older_than_2_1(void **state)
+{
+	struct pv_platform p;
+
+	(void)state;
+	make_conf();
+	make_platform(&p, "app");
+	lxc_version_cached = LXC_V3(2, 0, 11);
+	assert_refused_before_writing(&p, "0", conf_path, "LXC 2.0 is too old");
+	lxc_version_cached = -1;
+}
+
+static void test_console_none_is_detected(void **state)
+{
+	const char *none = "lxc.console.path = none\n";
+	const char *later = "lxc.console.path = none\nlxc.console.path = /dev/x\n";
+	const char *legacy = "lxc.console = none\n";
+
+	(void)state;
+	assert_true(cfg_console_none(none, strlen(none)));
+	assert_false(cfg_console_none(later, strlen(later)));
+	assert_true(cfg_console_none(legacy, strlen(legacy)));
+	assert_false(cfg_console_none("# lxc.console.path = none\n", 26));
+}
+
+static void test_overlay_gets_configs_as_top_lower_layer(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(overlay_with_configs("overlayfs:/lo:/up", "/cfg", out,
+					      sizeof(out)),
+			 1);
+	assert_string_equal(out, "overlayfs:/cfg:/lo:/up");
+	assert_int_equal(overlay_with_configs("overlay:/a:/b:/up", "/cfg", out,
+					      sizeof(out)),
+			 1);
+	assert_string_equal(out, "overlay:/cfg:/a:/b:/up");
+	assert_int_equal(overlay_with_configs("dir:/rootfs", "/cfg", out,
+					      sizeof(out)),
+			 0);
+	assert_int_equal(overlay_with_configs("/rootfs", "/cfg", out,
+					      sizeof(out)),
+			 0);
+	assert_int_equal(overlay_with_configs("overlayfs:/lo:/up", "/cfg", out,
+					      10),
+			 -1);
+}
+
+static void test_config_with_overlay_rootfs_line(void **state)
+{
+	struct cfg_in c = base_cfg();
+	char *out;
+
+	(void)state;
+	c.rootfs_path = "overlayfs:/cfg:/lo:/up";
+	out = render(&c, "lxc.rootfs.path = overlayfs:/lo:/up\n");
+	assert_non_null(strstr(additions(out),
+			       "lxc.rootfs.path = overlayfs:/cfg:/lo:/up\n"));
+	free(out);
+}
+
+static void test_split_command_handles_quotes_and_escapes(void **state)
+{
+	static const struct {
+		const char *cmd;
+		const char *argv[6];
+	} rows[] = {
+		{ "/sbin/init", { "/sbin/init" } },
+		{ "  a   b  ", { "a", "b" } },
+		{ "sh -c 'echo a b'", { "sh", "-c", "echo a b" } },
+		{ "sh -c \"say \\\"hi\\\"\"", { "sh", "-c", "say \"hi\"" } },
+		{ "a\\ b c", { "a b", "c" } },
+		{ "'it'\\''s'", { "it's" } },
+		{ "x \"\" y", { "x", "", "y" } },
+		{ "\"a'b\"", { "a'b" } },
+	};
+	char buf[256], *argv[8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int argc = split_command(rows[i].cmd, buf, sizeof(buf), argv,
+					 8);
+		int want = 0;
+
+		while (rows[i].argv[want])
+			want++;
+		if (argc != want)
+			fail_msg("'%s': argc %d, want %d", rows[i].cmd, argc,
+				 want);
+		for (int k = 0; k < argc; k++)
+			assert_string_equal(argv[k], rows[i].argv[k]);
+		assert_null(argv[argc]);
+	}
+	assert_int_equal(split_command("sh -c 'open", buf, sizeof(buf), argv,
+				       8),
+			 -1);
+	assert_int_equal(split_command("a b c d e f g h i", buf, sizeof(buf),
+				       argv, 8),
+			 -1);
+}
+
+static void test_header_shows_init_args_for_the_shell(void **state)
+{
+	struct cfg_in c = base_cfg();
+	char *argv[] = { "sh", "-c", "echo it's", NULL };
+	char *out;
+
+	(void)state;
+	c.exec = "sh -c \"echo it's\"";
+	c.init_argv = argv;
+	out = render(&c, "");
+	assert_non_null(strstr(out, "-d -- 'sh' '-c' 'echo it'\\''s'\n"));
+	/* passed on the command line, so not as lxc.init.cmd */
+	assert_null(strstr(additions(out), "lxc.init.cmd"));
+	free(out);
+}
+
+struct ips {
+	uint32_t ip[8];
+	int n;
+};
+
+static void collect_ip(uint32_t ip, void *ctx)
+{
+	struct ips *s = ctx;
+
+	s->ip[s->n++] = ip;
+}
+
+static void test_static_ips_skip_auto_and_dhcp(void **state)
+{
+	const char *conf = "lxc.net.0.type = veth\n"
+			   "lxc.net.0.ipv4.address = 10.0.3.5/24\n"
+			   "lxc.net.1.ipv4.address = auto\n"
+			   "lxc.net.2.ipv4.address = dhcp\n"
+			   "lxc.net.12.ipv4.address = 192.168.1.2 \n"
+			   "# lxc.net.3.ipv4.address = 1.2.3.4\n"
+			   "lxc.net.x.ipv4.address = 1.2.3.5\n"
+			   "lxc.net.4.ipv4.gateway = 10.0.3.1\n"
+			   "lxc.net.5.ipv4.address = 10.0.3.6/24 10.0.3.255\n";
+	struct ips s = { .n = 0 };
+
+	(void)state;
+	assert_int_equal(each_static_ip(conf, strlen(conf), collect_ip, &s),
+			 3);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.ip[0], 0x0a000305);
+	assert_int_equal(s.ip[1], 0xc0a80102);
+	assert_int_equal(s.ip[2], 0x0a000306);
+}
+
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+static void test_enumerate_static_ips_entry_point(void **state)
+{
+	struct pv_platform p;
+	struct ips s = { .n = 0 };
+
+	(void)state;
+	make_platform(&p, "app");
+	snprintf(conf_path, sizeof(conf_path), "%s/net.conf", sandbox);
+	write_text(conf_path, "lxc.net.0.ipv4.address = 10.1.2.3/16\n", 0644);
+	pv_enumerate_static_ips(&p, conf_path, collect_ip, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ip[0], 0x0a010203);
+}
+
+static void test_validate_refuses_bad_name_and_config(void **state)
+{
+	struct pv_platform p;
+
+	(void)state;
+	make_conf();
+	make_platform(&p, "app");
+	assert_int_equal(pv_validate_container_config(&p, conf_path), 0);
+	assert_int_equal(pv_validate_container_config(&p, sandbox), -1);
+	make_platform(&p, "a/b");
+	assert_int_equal(pv_validate_container_config(&p, conf_path), -1);
+	assert_non_null(strstr(last_log, "contains '/'"));
+}
+
+static void test_dev_log_bound_only_when_it_resolves(void **state)
+{
+	char log_path[300];
+	struct host_facts h = { .firmware_dir = "/nonexistent",
+				.dev_log = log_path };
+	struct mount_ent m[MOUNTS_MAX];
+	struct pv_platform p;
+	size_t n;
+
+	(void)state;
+	make_platform(&p, "app");
+	p.std_log = true;
+	snprintf(log_path, sizeof(log_path), "%s/dangling-log", sandbox);
+	assert_int_equal(symlink("/nonexistent/log", log_path), 0);
+	assert_int_equal(resolve_mounts(&p, "0", &h, m, &n), 0);
+	assert_int_equal(count_dst(m, n, "dev/log"), 0);
+	unlink(log_path);
+	write_text(log_path, "", 0644);
+	assert_int_equal(resolve_mounts(&p, "0", &h, m, &n), 0);
+	assert_int_equal(count_dst(m, n, "dev/log"), 1);
+	assert_string_equal(m[n - 1].opts, "bind,create=file");
+	p.std_log = false;
+	assert_int_equal(resolve_mounts(&p, "0", &h, m, &n), 0);
+	assert_int_equal(count_dst(m, n, "dev/log"), 0);
+}
+#endif
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1207,6 +1536,21 @@ int main(void)
 		T(test_config_file_is_replaced_atomically),
 		T(test_runtime_folder_symlink_is_not_followed),
 		T(test_loglevel_setter_clamps),
+		T(test_key_table_walks_every_version),
+		T(test_config_for_old_lxc_has_no_newer_keys),
+		T(test_lxc_version_detection_with_fake_tools),
+		T(test_start_refuses_lxc_older_than_2_1),
+		T(test_console_none_is_detected),
+		T(test_overlay_gets_configs_as_top_lower_layer),
+		T(test_config_with_overlay_rootfs_line),
+		T(test_split_command_handles_quotes_and_escapes),
+		T(test_header_shows_init_args_for_the_shell),
+		T(test_static_ips_skip_auto_and_dhcp),
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+		T(test_enumerate_static_ips_entry_point),
+		T(test_validate_refuses_bad_name_and_config),
+		T(test_dev_log_bound_only_when_it_resolves),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
