@@ -2107,6 +2107,7 @@ out:
 }
 
 /* ------------------------------------------------ network (core 2026.08) */
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 
 /* "lxc.net.<N>.ipv4.address" */
 static bool is_ipv4_address_key(const struct cfg_line *l)
@@ -2160,6 +2161,7 @@ static int each_static_ip(const char *text, size_t len,
 	}
 	return found;
 }
+#endif
 
 /* ---------------------------------------------------------- entry points */
 

@@ -118,8 +118,7 @@ static void print_file(const char *path, const char *prefix)
 	ssize_t n;
 
 	if (fd < 0) {
-		printf("pvhost: cannot open '%s': %s\n", path,
-		       strerror(errno));
+		printf("pvhost: cannot open '%s': %s\n", path, strerror(errno));
 		return;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
@@ -134,10 +133,10 @@ static bool drain(struct pvhost_plat *pl, bool console, struct line_out *lo)
 	char chunk[4096];
 
 	for (;;) {
-		ssize_t n = console ? pvhost_read_console(pl, chunk,
-							  sizeof(chunk), 0) :
-				      pvhost_read_log(pl, chunk,
-						      sizeof(chunk), 0);
+		ssize_t n =
+			console ? pvhost_read_console(pl, chunk, sizeof(chunk),
+						      0)
+				: pvhost_read_log(pl, chunk, sizeof(chunk), 0);
 
 		if (n > 0) {
 			line_feed(lo, chunk, n);
@@ -147,10 +146,26 @@ static bool drain(struct pvhost_plat *pl, bool console, struct line_out *lo)
 	}
 }
 
-enum { OPT_PLUGIN = 256, OPT_NAME, OPT_CONFIG, OPT_SANDBOX, OPT_ROLE,
-       OPT_GROUP, OPT_REV, OPT_EXEC, OPT_EXPORT, OPT_NO_AUTOMODFW,
-       OPT_NO_STD_LOG, OPT_NO_CAPTURE, OPT_LOGLEVEL, OPT_PID1,
-       OPT_APPENGINE, OPT_TIME, OPT_MAKE_ROOTFS, OPT_HELP };
+enum {
+	OPT_PLUGIN = 256,
+	OPT_NAME,
+	OPT_CONFIG,
+	OPT_SANDBOX,
+	OPT_ROLE,
+	OPT_GROUP,
+	OPT_REV,
+	OPT_EXEC,
+	OPT_EXPORT,
+	OPT_NO_AUTOMODFW,
+	OPT_NO_STD_LOG,
+	OPT_NO_CAPTURE,
+	OPT_LOGLEVEL,
+	OPT_PID1,
+	OPT_APPENGINE,
+	OPT_TIME,
+	OPT_MAKE_ROOTFS,
+	OPT_HELP
+};
 
 static const struct option long_opts[] = {
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
@@ -202,50 +217,88 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->std_log = true;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_PLUGIN: a->o.plugin = optarg; break;
-		case OPT_NAME: a->name = optarg; break;
-		case OPT_CONFIG: a->config = optarg; break;
-		case OPT_SANDBOX: a->o.sandbox = optarg; break;
+		case OPT_PLUGIN:
+			a->o.plugin = optarg;
+			break;
+		case OPT_NAME:
+			a->name = optarg;
+			break;
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
+		case OPT_SANDBOX:
+			a->o.sandbox = optarg;
+			break;
 		case OPT_ROLE:
 			if (strcmp(optarg, "mgmt") && strcmp(optarg, "app")) {
-				fprintf(stderr, "pvhost: --role '%s' is not "
-					"mgmt or app\n", optarg);
+				fprintf(stderr,
+					"pvhost: --role '%s' is not "
+					"mgmt or app\n",
+					optarg);
 				return 2;
 			}
 			a->role = optarg;
 			break;
-		case OPT_GROUP: a->group = optarg; break;
-		case OPT_REV: a->rev = optarg; break;
-		case OPT_EXEC: a->exec = optarg; break;
-		case OPT_EXPORT: a->export_ = true; break;
-		case OPT_NO_AUTOMODFW: a->automodfw = false; break;
-		case OPT_NO_STD_LOG: a->std_log = false; break;
-		case OPT_NO_CAPTURE: a->o.capture = false; break;
+		case OPT_GROUP:
+			a->group = optarg;
+			break;
+		case OPT_REV:
+			a->rev = optarg;
+			break;
+		case OPT_EXEC:
+			a->exec = optarg;
+			break;
+		case OPT_EXPORT:
+			a->export_ = true;
+			break;
+		case OPT_NO_AUTOMODFW:
+			a->automodfw = false;
+			break;
+		case OPT_NO_STD_LOG:
+			a->std_log = false;
+			break;
+		case OPT_NO_CAPTURE:
+			a->o.capture = false;
+			break;
 		case OPT_LOGLEVEL:
 			if (!parse_number(optarg, 0, 8, &v) || v != (int)v) {
-				fprintf(stderr, "pvhost: --loglevel '%s' is "
-					"not 0..8\n", optarg);
+				fprintf(stderr,
+					"pvhost: --loglevel '%s' is "
+					"not 0..8\n",
+					optarg);
 				return 2;
 			}
 			a->o.loglevel = (int)v;
 			break;
-		case OPT_PID1: a->o.pid1 = true; break;
-		case OPT_APPENGINE: a->o.pid1 = false; break;
+		case OPT_PID1:
+			a->o.pid1 = true;
+			break;
+		case OPT_APPENGINE:
+			a->o.pid1 = false;
+			break;
 		case OPT_TIME:
 			if (!parse_number(optarg, 0.001, 1e6, &a->time_s)) {
-				fprintf(stderr, "pvhost: --time '%s' is not a "
-					"positive number of seconds\n", optarg);
+				fprintf(stderr,
+					"pvhost: --time '%s' is not a "
+					"positive number of seconds\n",
+					optarg);
 				return 2;
 			}
 			break;
-		case OPT_MAKE_ROOTFS: a->rootfs = optarg; break;
-		case OPT_HELP: fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		case OPT_MAKE_ROOTFS:
+			a->rootfs = optarg;
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
 		}
 	}
 	if (optind < argc || !a->o.plugin || !a->name || !a->config) {
 		fprintf(stderr, "pvhost: --plugin, --name and --config are "
-			"required (see --help)\n");
+				"required (see --help)\n");
 		return 2;
 	}
 	return -1;
@@ -314,10 +367,12 @@ int main(int argc, char **argv)
 	r = pvhost_start(h, pl);
 	if (pl->validate_ret)
 		printf("pvhost: pv_validate_container_config refused the "
-		       "config (%d), start not called\n", pl->validate_ret);
+		       "config (%d), start not called\n",
+		       pl->validate_ret);
 	else
 		printf("pvhost: pv_start_container returned %d after %.2f "
-		       "ms\n", r, pl->start_call_ms);
+		       "ms\n",
+		       r, pl->start_call_ms);
 	if (r != 0)
 		goto stop;
 	if (a.time_s > 0)
@@ -333,7 +388,8 @@ int main(int argc, char **argv)
 		pfd[n++] = (struct pollfd){ sig_pipe[0], POLLIN, 0 };
 		if (!pl->pid_read) {
 			i_pid = n;
-			pfd[n++] = (struct pollfd){ pl->p.pipefd[0], POLLIN, 0 };
+			pfd[n++] =
+				(struct pollfd){ pl->p.pipefd[0], POLLIN, 0 };
 		}
 		if (con_open) {
 			i_con = n;
@@ -384,8 +440,8 @@ int main(int argc, char **argv)
 				pidfd = syscall(SYS_pidfd_open, pid, 0);
 			} else if (pl->pid_read) {
 				printf("pvhost: no pid: %s (value %d)\n",
-				       pl->pid_eof ? "pipe closed" :
-						     "plugin reported failure",
+				       pl->pid_eof ? "pipe closed"
+						   : "plugin reported failure",
 				       (int)pl->pid_value);
 				pid_failed = true;
 				break;
@@ -413,6 +469,16 @@ stop:
 		       pl->stop_gone_ms);
 	else
 		printf("pvhost: no init pid, pv_stop_container not called\n");
+	if (a.rootfs) {
+		char path[PATH_MAX];
+
+		/* The console is closed before the stop: the halt line of
+		 * the test init is only in its own log. */
+		snprintf(path, sizeof(path), "%s/%s", a.rootfs,
+			 PVHOST_TEST_INIT_LOG);
+		printf("pvhost: test init's log '%s':\n", path);
+		print_file(path, "init-log| ");
+	}
 	ret = (pid > 0 && !pid_failed && !exited && r == 0 && !killed) ? 0 : 1;
 out:
 	if (pidfd >= 0)

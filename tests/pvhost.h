@@ -35,23 +35,32 @@
  * Test init for pvhost_make_rootfs(), busybox sh. Prints
  * "pvhost-init: up hostname=<h> env=<$FOO> pid=<$$>" to /dev/console (stdout
  * when there is no console), and on SIGUSR1, SIGPWR or SIGTERM prints
- * "pvhost-init: halting sig=<USR1|PWR|TERM>" and exits 0. The traps are set
- * before anything else so an early stop is still graceful. It waits with
- * "sleep & wait" because sh runs a trap only between commands: a foreground
- * sleep would delay the halt by up to a second, wait returns at once.
- * Both SIGUSR1 (what pvhost_write_lxc_conf() sets as lxc.signal.halt) and
- * SIGPWR (what lxc-stop sends when it does not see the config) are trapped;
- * the sig= field tells the tests which one arrived.
+ * "pvhost-init: halting sig=<USR1|PWR|TERM>" and exits 0. Every line is
+ * also appended to PVHOST_TEST_INIT_LOG in the rootfs: the core closes the
+ * console before it stops a platform, so this file is the only way for a
+ * test to see the halt line. The traps are set before anything else so an
+ * early stop is still graceful. It waits with "sleep & wait" because sh runs
+ * a trap only between commands: a foreground sleep would delay the halt by
+ * up to a second, wait returns at once. Both SIGUSR1 (what
+ * pvhost_write_lxc_conf() sets as lxc.signal.halt) and SIGPWR (what lxc-stop
+ * sends when it does not see the config) are trapped; the sig= field tells
+ * the tests which one arrived.
  */
-#define PVHOST_TEST_INIT                                                      \
-	"#!/bin/sh\n"                                                         \
-	"say() { echo \"$*\" > /dev/console 2>/dev/null || echo \"$*\"; }\n"  \
-	"halt() { say \"pvhost-init: halting sig=$1\"; exit 0; }\n"           \
-	"trap 'halt USR1' USR1\n"                                             \
-	"trap 'halt PWR' PWR\n"                                               \
-	"trap 'halt TERM' TERM\n"                                             \
-	"say \"pvhost-init: up hostname=$(hostname) env=$FOO pid=$$\"\n"      \
+#define PVHOST_TEST_INIT                                                       \
+	"#!/bin/sh\n"                                                          \
+	"say() {\n"                                                            \
+	"\techo \"$*\" >> /tmp/pvhost-init.log\n"                              \
+	"\techo \"$*\" > /dev/console 2>/dev/null || echo \"$*\"\n"            \
+	"}\n"                                                                  \
+	"halt() { say \"pvhost-init: halting sig=$1\"; exit 0; }\n"            \
+	"trap 'halt USR1' USR1\n"                                              \
+	"trap 'halt PWR' PWR\n"                                                \
+	"trap 'halt TERM' TERM\n"                                              \
+	"say \"pvhost-init: up hostname=$(hostname) env=$FOO pid=$$\"\n"       \
 	"while :; do sleep 1 & wait $!; done\n"
+
+/* The init's own log, relative to the rootfs (rootfs/tmp is no tmpfs). */
+#define PVHOST_TEST_INIT_LOG "tmp/pvhost-init.log"
 
 /* Where pvhost_make_rootfs() puts the init script, inside the rootfs. */
 #define PVHOST_TEST_INIT_PATH "/sbin/init-test"
@@ -71,9 +80,9 @@ struct pvhost_opts {
 	 * false: appengine mode of core 2026.01: no subreaper, reap nothing.
 	 */
 	bool pid1;
-	int loglevel;	    /* LXC scale 0 TRACE .. 8 FATAL; core default 2 */
-	bool capture;	    /* core key log.capture; core default true */
-	FILE *log;	    /* plugin's vlog lines and host notes; NULL: stderr */
+	int loglevel; /* LXC scale 0 TRACE .. 8 FATAL; core default 2 */
+	bool capture; /* core key log.capture; core default true */
+	FILE *log;    /* plugin's vlog lines and host notes; NULL: stderr */
 	const char *log_prefix; /* put before every line in log; NULL: "" */
 };
 
@@ -98,11 +107,9 @@ struct pvhost_plugin {
 			  void *configs_file, void *lib_lxc_rootfs_mount,
 			  void *lib_lxc_lxcpath);
 	int (*validate)(struct pv_platform *p, const char *conf_file);
-	void (*enumerate_static_ips)(struct pv_platform *p,
-				     const char *conf_file,
-				     void (*cb)(uint32_t ip_host_order,
-						void *ctx),
-				     void *ctx);
+	void (*enumerate_static_ips)(
+		struct pv_platform *p, const char *conf_file,
+		void (*cb)(uint32_t ip_host_order, void *ctx), void *ctx);
 };
 
 #define PVHOST_LOG_RING 64
@@ -119,7 +126,7 @@ struct pvhost {
 	int ctrl_log_fd; /* bound AF_UNIX socket <sb>/pv/pv-ctrl-log */
 	/* ring of the last PVHOST_LOG_RING vlog lines, "[module] LEVEL msg" */
 	char ring[PVHOST_LOG_RING][PVHOST_LOG_LINE];
-	unsigned int ring_next;	    /* total lines ever logged */
+	unsigned int ring_next;	     /* total lines ever logged */
 	unsigned int instance_calls; /* calls to the injected instance fn */
 	unsigned int path_truncations;
 };
@@ -182,7 +189,7 @@ struct pvhost_plat {
 	const char *exec;    /* p.exec, NULL unless a legacy init command */
 	bool export_;	     /* p.export: validate is called (2026.08) */
 	bool automodfw;
-	bool std_log; /* 2026.08 only; ignored with the 2026.01 layout */
+	bool std_log;  /* 2026.08 only; ignored with the 2026.01 layout */
 	bool no_logfd; /* hand the plugin logfd = -1 (the core may) */
 
 	/* what the plugin sees; p.log.lxc_pipe and p.pipefd are the core's */
@@ -191,22 +198,22 @@ struct pvhost_plat {
 	char *configs[2];
 
 	/* results */
-	int validate_ret;	 /* 0 when not called */
+	int validate_ret; /* 0 when not called */
 	int start_ret;
-	pid_t pid;		 /* > 0 once the pid arrived */
-	pid_t pid_value;	 /* raw value read, 0 when nothing was read */
-	bool pid_read;		 /* the one read() has happened */
-	bool pid_eof;		 /* the pipe closed with nothing written */
-	int console_ret;	 /* pv_console_log_getfd() result */
-	int console_fd;		 /* == p.log.console_pt, -1 none */
-	int tty_fd;		 /* == p.log.console_tty, -1 none */
-	bool stop_called;	 /* pv_stop_container() was called */
-	bool killed;		 /* SIGKILL was needed after the grace */
-	double start_t0_ms;	 /* monotonic time start was called */
-	double start_call_ms;	 /* time inside pv_start_container() */
-	double pid_ms;		 /* start call until the pid was read */
-	double stop_call_ms;	 /* time inside pv_stop_container() */
-	double stop_gone_ms;	 /* stop returned until init gone */
+	pid_t pid;	      /* > 0 once the pid arrived */
+	pid_t pid_value;      /* raw value read, 0 when nothing was read */
+	bool pid_read;	      /* the one read() has happened */
+	bool pid_eof;	      /* the pipe closed with nothing written */
+	int console_ret;      /* pv_console_log_getfd() result */
+	int console_fd;	      /* == p.log.console_pt, -1 none */
+	int tty_fd;	      /* == p.log.console_tty, -1 none */
+	bool stop_called;     /* pv_stop_container() was called */
+	bool killed;	      /* SIGKILL was needed after the grace */
+	double start_t0_ms;   /* monotonic time start was called */
+	double start_call_ms; /* time inside pv_start_container() */
+	double pid_ms;	      /* start call until the pid was read */
+	double stop_call_ms;  /* time inside pv_stop_container() */
+	double stop_gone_ms;  /* stop returned until init gone */
 
 	struct pvhost_stream console;
 	struct pvhost_stream log;
@@ -241,8 +248,7 @@ int pvhost_start(struct pvhost *h, struct pvhost_plat *pl);
  * non-blocking as the core's log server does. Later calls return the
  * recorded result without reading again.
  */
-pid_t pvhost_wait_pid(struct pvhost *h, struct pvhost_plat *pl,
-		      int timeout_ms);
+pid_t pvhost_wait_pid(struct pvhost *h, struct pvhost_plat *pl, int timeout_ms);
 
 /*
  * Reads console (PTY master) or LXC log pipe output: first what earlier
@@ -285,6 +291,13 @@ int pvhost_count_fds(void);
 int pvhost_count_children(void);
 /* The same, only those in state Z. */
 int pvhost_count_zombie_children(void);
+/*
+ * Waits until at most max_live non-zombie children are left. Right after a
+ * stop, the LXC monitor (a child in PID 1 mode, as a subreaper inherits it)
+ * and the plugin's helpers live on for some milliseconds; tests that count
+ * children wait for them with this. 0, or -1 with ETIMEDOUT.
+ */
+int pvhost_wait_children(int max_live, int timeout_ms);
 
 /*
  * Builds a busybox rootfs in dir (created if missing, may already exist):

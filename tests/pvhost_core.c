@@ -236,8 +236,8 @@ bool pvhost_log_contains(struct pvhost *h, const char *needle)
 
 int pvhost_log_count(struct pvhost *h, const char *needle)
 {
-	unsigned int n = h->ring_next < PVHOST_LOG_RING ? h->ring_next :
-							   PVHOST_LOG_RING;
+	unsigned int n =
+		h->ring_next < PVHOST_LOG_RING ? h->ring_next : PVHOST_LOG_RING;
 	int count = 0;
 
 	for (unsigned int i = 0; i < n; i++)
@@ -315,8 +315,7 @@ static void path_devmeta_key(char *buf, size_t size, const char *key)
 static void path_devmeta_plat_key(char *buf, size_t size, const char *plat,
 				  const char *key)
 {
-	build_path(buf, size, "%s/pv/device-meta.%s/%s", g_sandbox, plat,
-		   key);
+	build_path(buf, size, "%s/pv/device-meta.%s/%s", g_sandbox, plat, key);
 }
 
 static void path_lib_hook(char *buf, size_t size, const char *name)
@@ -399,8 +398,11 @@ fail:
 static int make_sandbox(struct pvhost *h)
 {
 	static const char *const dirs[] = {
-		"pv/logs", "pv/user-meta", "pv/device-meta",
-		"lib/pv/hooks_lxc-mount.d", "usr/lib/lxc/rootfs",
+		"pv/logs",
+		"pv/user-meta",
+		"pv/device-meta",
+		"lib/pv/hooks_lxc-mount.d",
+		"usr/lib/lxc/rootfs",
 		"usr/var/lib/lxc",
 	};
 	char path[PATH_MAX];
@@ -437,8 +439,8 @@ static void *resolve(struct pvhost *h, const char *name, bool required,
 	if (!sym && required) {
 		const char *err = dlerror();
 
-		pvhost_vlog(MODULE, PV_LOG_ERROR, "plugin lacks '%s': %s",
-			    name, err ? err : "NULL symbol");
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "plugin lacks '%s': %s", name,
+			    err ? err : "NULL symbol");
 		(*missing)++;
 	}
 	return sym;
@@ -534,28 +536,24 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 	}
 
 	h->fn.set_instance((void *)instance_fn);
-	h->fn.set_paths((void *)pvhost_vlog, (void *)path_pv_file,
-			(void *)path_pv_log, (void *)path_pv_log_plat,
-			(void *)path_pv_log_file, (void *)path_usrmeta_key,
-			(void *)path_usrmeta_plat_key,
-			(void *)path_devmeta_key,
-			(void *)path_devmeta_plat_key, (void *)path_lib_hook,
-			(void *)path_volumes_plat_file,
-			(void *)path_configs_file,
-			(void *)path_lib_lxc_rootfs_mount,
-			(void *)path_lib_lxc_lxcpath);
+	h->fn.set_paths(
+		(void *)pvhost_vlog, (void *)path_pv_file, (void *)path_pv_log,
+		(void *)path_pv_log_plat, (void *)path_pv_log_file,
+		(void *)path_usrmeta_key, (void *)path_usrmeta_plat_key,
+		(void *)path_devmeta_key, (void *)path_devmeta_plat_key,
+		(void *)path_lib_hook, (void *)path_volumes_plat_file,
+		(void *)path_configs_file, (void *)path_lib_lxc_rootfs_mount,
+		(void *)path_lib_lxc_lxcpath);
 
 	if (o->pid1) {
 		struct sigaction sa = { .sa_handler = reap_children,
-					.sa_flags = SA_RESTART |
-						    SA_NOCLDSTOP };
+					.sa_flags = SA_RESTART | SA_NOCLDSTOP };
 
 		sigemptyset(&sa.sa_mask);
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
 		    sigaction(SIGCHLD, &sa, &g_old_chld) < 0) {
 			pvhost_vlog(MODULE, PV_LOG_ERROR,
-				    "cannot act as PID 1: %s",
-				    strerror(errno));
+				    "cannot act as PID 1: %s", strerror(errno));
 			goto fail;
 		}
 		/* Children that exited before the handler existed. */
@@ -593,8 +591,7 @@ void pvhost_unload(struct pvhost *h)
 
 /* ---- platform: start, pid, console, stop ---- */
 
-int pvhost_plat_init(struct pvhost_plat *pl, const char *name,
-		     const char *conf)
+int pvhost_plat_init(struct pvhost_plat *pl, const char *name, const char *conf)
 {
 	memset(pl, 0, sizeof(*pl));
 	if (strlen(conf) >= sizeof(pl->conf)) {
@@ -716,16 +713,15 @@ static void warn_if_inheritable(const char *what, int fd)
 
 	if (flags < 0)
 		pvhost_vlog(MODULE, PV_LOG_WARN,
-			    "plugin handed %s fd %d that is not open: %s",
-			    what, fd, strerror(errno));
+			    "plugin handed %s fd %d that is not open: %s", what,
+			    fd, strerror(errno));
 	else if (!(flags & FD_CLOEXEC))
 		pvhost_vlog(MODULE, PV_LOG_WARN,
 			    "plugin handed %s fd %d without FD_CLOEXEC", what,
 			    fd);
 }
 
-pid_t pvhost_wait_pid(struct pvhost *h, struct pvhost_plat *pl,
-		      int timeout_ms)
+pid_t pvhost_wait_pid(struct pvhost *h, struct pvhost_plat *pl, int timeout_ms)
 {
 	struct pv_platform *p = &pl->p;
 	double deadline = pvhost_now_ms() + timeout_ms;
@@ -779,8 +775,9 @@ pid_t pvhost_wait_pid(struct pvhost *h, struct pvhost_plat *pl,
 	pl->pid_value = value;
 	p->init_pid = value;
 	if (value <= 0) {
-		pvhost_vlog(MODULE, PV_LOG_WARN, "platform '%s' reported pid %d",
-			    pl->name, (int)value);
+		pvhost_vlog(MODULE, PV_LOG_WARN,
+			    "platform '%s' reported pid %d", pl->name,
+			    (int)value);
 		return -1;
 	}
 	pl->pid = value;
@@ -863,8 +860,8 @@ static ssize_t stream_read(int fd, struct pvhost_stream *s, char *buf,
 	return read_deadline(fd, s, buf, size, pvhost_now_ms() + timeout_ms);
 }
 
-static bool stream_wait_for(int fd, struct pvhost_stream *s,
-			    const char *needle, int timeout_ms)
+static bool stream_wait_for(int fd, struct pvhost_stream *s, const char *needle,
+			    int timeout_ms)
 {
 	double deadline = pvhost_now_ms() + timeout_ms;
 	size_t nlen = strlen(needle);
@@ -899,8 +896,7 @@ static bool stream_wait_for(int fd, struct pvhost_stream *s,
 ssize_t pvhost_read_console(struct pvhost_plat *pl, char *buf, size_t size,
 			    int timeout_ms)
 {
-	return stream_read(pl->console_fd, &pl->console, buf, size,
-			   timeout_ms);
+	return stream_read(pl->console_fd, &pl->console, buf, size, timeout_ms);
 }
 
 ssize_t pvhost_read_log(struct pvhost_plat *pl, char *buf, size_t size,
@@ -1026,7 +1022,13 @@ int pvhost_count_fds(void)
 	return n - 1; /* the listing's own fd */
 }
 
-static int count_children(bool zombies_only)
+enum child_kind { CHILD_ANY, CHILD_ZOMBIE, CHILD_LIVE };
+
+/*
+ * Counts this process's children of one kind by reading /proc/<pid>/stat;
+ * when pids is not NULL, also stores up to max of their pids.
+ */
+static int list_children(enum child_kind kind, pid_t *pids, int max)
 {
 	DIR *d = opendir("/proc");
 	pid_t self = getpid();
@@ -1059,8 +1061,12 @@ static int count_children(bool zombies_only)
 		rp = strrchr(buf, ')');
 		if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
 			continue;
-		if (ppid == self && (!zombies_only || state == 'Z'))
-			n++;
+		if (ppid != self || (kind == CHILD_ZOMBIE && state != 'Z') ||
+		    (kind == CHILD_LIVE && state == 'Z'))
+			continue;
+		if (pids && n < max)
+			pids[n] = atoi(e->d_name);
+		n++;
 	}
 	closedir(d);
 	return n;
@@ -1068,21 +1074,55 @@ static int count_children(bool zombies_only)
 
 int pvhost_count_children(void)
 {
-	return count_children(false);
+	return list_children(CHILD_ANY, NULL, 0);
 }
 
 int pvhost_count_zombie_children(void)
 {
-	return count_children(true);
+	return list_children(CHILD_ZOMBIE, NULL, 0);
+}
+
+int pvhost_wait_children(int max_live, int timeout_ms)
+{
+	double deadline = pvhost_now_ms() + timeout_ms;
+	enum { MAX = 64 };
+
+	for (;;) {
+		struct pollfd pfd[MAX];
+		pid_t pids[MAX];
+		int n = list_children(CHILD_LIVE, pids, MAX), k = 0, r;
+
+		if (n < 0)
+			return -1;
+		if (n <= max_live)
+			return 0;
+		if (ms_left(deadline) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* A pidfd turns readable when its process exits: sleep until
+		 * one of them does, then list again (new ones may appear). */
+		for (int i = 0; i < n && i < MAX; i++) {
+			int fd = syscall(SYS_pidfd_open, pids[i], 0);
+
+			if (fd >= 0)
+				pfd[k++] = (struct pollfd){ fd, POLLIN, 0 };
+		}
+		r = poll(pfd, k, k ? ms_left(deadline) : 1);
+		for (int i = 0; i < k; i++)
+			close(pfd[i].fd);
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
 }
 
 /* ---- running a tool ---- */
 
 struct run_result {
-	int status;	 /* waitpid status; -1 if reaped by the PID 1 handler */
-	int exec_errno;	 /* non-zero when exec itself failed */
+	int status;	/* waitpid status; -1 if reaped by the PID 1 handler */
+	int exec_errno; /* non-zero when exec itself failed */
 	bool timed_out;
-	size_t len;	 /* bytes of output kept (NUL added) */
+	size_t len; /* bytes of output kept (NUL added) */
 };
 
 /*
@@ -1119,7 +1159,7 @@ static int run_capture(char *const argv[], char *out, size_t size,
 			goto child_fail;
 		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 		execv(argv[0], argv);
-child_fail:
+	child_fail:
 		e = errno;
 		if (write(errp[1], &e, sizeof(e)) < 0)
 			_exit(126);
@@ -1287,6 +1327,11 @@ int pvhost_make_rootfs(const char *dir, const char *init_script)
 	step = "tmp";
 	if (join(path, sizeof(path), dir, "tmp") < 0 || chmod(path, 01777) < 0)
 		goto fail;
+	/* A log of an earlier run would confuse the tests' searches. */
+	step = PVHOST_TEST_INIT_LOG;
+	if (join(path, sizeof(path), dir, PVHOST_TEST_INIT_LOG) < 0 ||
+	    (unlink(path) < 0 && errno != ENOENT))
+		goto fail;
 	step = "bin/busybox";
 	if (join(path, sizeof(path), dir, "bin/busybox") < 0 ||
 	    copy_file("/bin/busybox", path, 0755) < 0)
@@ -1344,8 +1389,8 @@ int pvhost_write_lxc_conf(const char *path, const char *rootfs,
 		goto out;
 	ret = write_file_atomic(path, text, len, 0644);
 	if (ret < 0)
-		pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot write '%s': %s",
-			    path, strerror(errno));
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot write '%s': %s", path,
+			    strerror(errno));
 out:
 	free(text);
 	return ret;

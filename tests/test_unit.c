@@ -1396,6 +1396,7 @@ static void test_header_shows_init_args_for_the_shell(void **state)
 	free(out);
 }
 
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 struct ips {
 	uint32_t ip[8];
 	int n;
@@ -1430,7 +1431,6 @@ static void test_static_ips_skip_auto_and_dhcp(void **state)
 	assert_int_equal(s.ip[2], 0x0a000306);
 }
 
-#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 static void test_enumerate_static_ips_entry_point(void **state)
 {
 	struct pv_platform p;
@@ -1545,8 +1545,8 @@ int main(void)
 		T(test_config_with_overlay_rootfs_line),
 		T(test_split_command_handles_quotes_and_escapes),
 		T(test_header_shows_init_args_for_the_shell),
-		T(test_static_ips_skip_auto_and_dhcp),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
 		T(test_validate_refuses_bad_name_and_config),
 		T(test_dev_log_bound_only_when_it_resolves),
