@@ -754,6 +754,34 @@ static void drain(int out, struct tool_result *r)
 		keep_output(r, buf, (size_t)n);
 }
 
+/* SIGKILL through the pidfd when there is one: the pid may be reused. */
+static void kill_child(pid_t pid, int pfd)
+{
+#ifdef SYS_pidfd_send_signal
+	if (pfd >= 0 && syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0)
+		return;
+#endif
+	if (pfd < 0)
+		kill(pid, SIGKILL);
+}
+
+/*
+ * Reaps without blocking. Returns true once the child is gone: reaped here
+ * (status noted) or by someone else, as when the core's SIGCHLD handler
+ * got there first (ECHILD: status unknown).
+ */
+static bool try_reap(pid_t pid, struct tool_result *r)
+{
+	int st;
+	pid_t got = waitpid(pid, &st, WNOHANG);
+
+	if (got == pid) {
+		note_status(r, st);
+		return true;
+	}
+	return got < 0 && errno == ECHILD;
+}
+
 /*
  * Collects the child's output until it exits or the deadline passes, then
  * reaps it. The exit is watched through a pidfd, not through EOF alone,
@@ -763,19 +791,22 @@ static void drain(int out, struct tool_result *r)
 static void collect(pid_t pid, int out, long long deadline,
 		    struct tool_result *r)
 {
-	int pfd = pidfd_of(pid), st = 0;
-	bool out_open = true, reaped = false;
+	int pfd = pidfd_of(pid), st;
+	bool out_open = true, gone = false;
 	char buf[4096];
 	ssize_t n;
 
-	while (!reaped) {
+	/* ESRCH: already exited and reaped by the core */
+	if (pfd < 0 && errno == ESRCH)
+		gone = true;
+	while (!gone) {
 		struct pollfd fds[2] = { { out_open ? out : -1, POLLIN, 0 },
 					 { pfd, POLLIN, 0 } };
 		long long left = deadline - now_ms();
 
 		if (left <= 0) {
 			r->timed_out = true;
-			kill(pid, SIGKILL);
+			kill_child(pid, pfd);
 			break;
 		}
 		if (pfd < 0 && left > 20)
@@ -789,16 +820,16 @@ static void collect(pid_t pid, int out, long long deadline,
 			else if (n == 0 || errno != EINTR)
 				out_open = false;
 		}
-		if (pfd >= 0 && fds[1].revents)
-			break;
-		if (pfd < 0 && waitpid(pid, &st, WNOHANG) == pid)
-			reaped = true;
+		if ((pfd >= 0 && fds[1].revents) || (pfd < 0 && try_reap(pid, r)))
+			gone = true;
 	}
 	if (out_open && !r->timed_out)
 		drain(out, r);
 	if (pfd >= 0)
 		close(pfd);
-	while (!reaped && waitpid(pid, &st, 0) < 0) {
+	if (r->exit_code >= 0 || r->signal)
+		return; /* reaped in the loop */
+	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
 			return; /* reaped by someone else: status unknown */
 	}

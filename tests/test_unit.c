@@ -952,6 +952,38 @@ static void test_run_tool_kills_at_deadline(void **state)
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 }
 
+static void reap_everything(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+/* Pantavisor as PID 1 reaps every child from its SIGCHLD handler. */
+static void test_run_tool_copes_with_a_host_that_reaps(void **state)
+{
+	struct sigaction sa = { .sa_handler = reap_everything,
+				.sa_flags = SA_RESTART }, old;
+	char *echo[] = { "echo", "hello", NULL };
+	struct tool_result r;
+
+	(void)state;
+	sigaction(SIGCHLD, &sa, &old);
+	for (int i = 0; i < 20; i++) {
+		long long t0 = now_ms();
+
+		assert_int_equal(run_tool(echo, 2000, -1, &r), 0);
+		assert_string_equal(r.out, "hello\n");
+		assert_false(r.timed_out);
+		if (now_ms() - t0 > 500)
+			fail_msg("run %d blocked %lld ms", i, now_ms() - t0);
+	}
+	sigaction(SIGCHLD, &old, NULL);
+}
+
 static void test_run_tool_caps_output(void **state)
 {
 	char *big[] = { "head", "-c", "100000", "/dev/zero", NULL };
@@ -1528,6 +1560,7 @@ int main(void)
 		T(test_cgroup_mode_from_statfs),
 		T(test_run_tool_reports_exit_codes_and_output),
 		T(test_run_tool_kills_at_deadline),
+		T(test_run_tool_copes_with_a_host_that_reaps),
 		T(test_run_tool_caps_output),
 		T(test_run_tool_passes_only_the_inherited_fd),
 		T(test_registry_start_getfd_stop),
