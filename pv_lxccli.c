@@ -672,13 +672,19 @@ static void set_cloexec_unless(int fd, const void *ctx)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* ctx: a -1-terminated list of the fds a helper owns */
+static bool in_list(int fd, const int *list)
+{
+	for (; *list != -1; list++)
+		if (fd == *list)
+			return true;
+	return false;
+}
+
+/* ctx: a -1-terminated list of the fds to keep */
 static void close_unless(int fd, const void *ctx)
 {
-	for (const int *k = ctx; *k != -1; k++)
-		if (fd == *k)
-			return;
-	close(fd);
+	if (!in_list(fd, ctx))
+		close(fd);
 }
 
 static void reset_signals(void)
@@ -1091,6 +1097,89 @@ static enum cgroup_mode host_cgroup_mode(void)
 				      S_ISDIR(st.st_mode));
 }
 
+/*
+ * Where a cgroup hierarchy of /proc/self/cgroup is mounted, by the usual
+ * layout: v1 controllers at /sys/fs/cgroup/<controllers>, named ones at
+ * /sys/fs/cgroup/<name>, v2 at /sys/fs/cgroup/unified on a hybrid host and
+ * at /sys/fs/cgroup otherwise. Returns false for a line it cannot read.
+ */
+static bool cgroup_base_of(const char *line, bool hybrid, char *out,
+			   size_t size)
+{
+	const char *ctrl = strchr(line, ':'), *path;
+	size_t ctrl_len;
+
+	if (!ctrl)
+		return false;
+	ctrl++;
+	path = strchr(ctrl, ':');
+	if (!path || path[1] != '/')
+		return false;
+	ctrl_len = (size_t)(path - ctrl);
+	path++;
+	if (!strcmp(path, "/"))
+		path = "";
+	if (ctrl_len == 0)
+		return (size_t)snprintf(out, size, "/sys/fs/cgroup%s%s",
+					hybrid ? "/unified" : "", path) < size;
+	if (ctrl_len > 5 && !strncmp(ctrl, "name=", 5)) {
+		ctrl += 5;
+		ctrl_len -= 5;
+	}
+	return (size_t)snprintf(out, size, "/sys/fs/cgroup/%.*s%s",
+				(int)ctrl_len, ctrl, path) < size;
+}
+
+/* Removes a cgroup folder and its sub-folders, leaf first; rmdir fails,
+ * harmlessly, on any cgroup that still holds a process. */
+static void rmdir_cgroup_tree(const char *path, int depth)
+{
+	char sub[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (depth > 8 || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path,
+				     e->d_name) < sizeof(sub))
+			rmdir_cgroup_tree(sub, depth + 1);
+	}
+	closedir(d);
+	if (rmdir(path) == 0)
+		plog(PV_LOG_INFO, "removed stale cgroup '%s'", path);
+}
+
+/*
+ * With fixed cgroup names, LXC 5 refuses to start when lxc.monitor.<name>
+ * or lxc/<name> exists, and it leaves them behind after a failed start;
+ * the core removes them only after it had to SIGKILL init. Left alone, one
+ * failed start would fail every restart of the platform.
+ */
+static void remove_stale_cgroups(const char *name)
+{
+	bool hybrid = host_cgroup_mode() == CGROUP_HYBRID;
+	char line[PATH_MAX], base[PATH_MAX], dir[PATH_MAX];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!cgroup_base_of(line, hybrid, base, sizeof(base)))
+			continue;
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc.monitor.%s",
+				     base, name) < sizeof(dir))
+			rmdir_cgroup_tree(dir, 0);
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc/%s", base,
+				     name) < sizeof(dir))
+			rmdir_cgroup_tree(dir, 0);
+	}
+	fclose(f);
+}
+
 static int lxc_version_cached = -1;
 
 /*
@@ -1478,8 +1567,27 @@ static void ents_sweep(void)
 /* ---------------------------------------------------------- helpers */
 
 /*
- * Runs fn in a grandchild holding only the fds in keep (-1-terminated; no
- * other platform's console master) and that nobody waits for here: the middle child
+ * What a helper must not hold: the registry's fds of other platforms and
+ * any terminal that is not its own, so no PTY outlives its owner in a
+ * helper. The core's other fds stay: its logger writes through them.
+ */
+static void close_foreign(int fd, const void *keep)
+{
+	if (in_list(fd, keep))
+		return;
+	for (struct console_ent *e = ents; e; e = e->next)
+		if (fd == e->master || fd == e->slave || fd == e->keep ||
+		    fd == e->status_rd) {
+			close(fd);
+			return;
+		}
+	if (isatty(fd))
+		close(fd);
+}
+
+/*
+ * Runs fn in a grandchild that holds no other platform's fds (keep lists
+ * the ones it owns, -1-terminated) and that nobody waits for here: the middle child
  * exits at once and is reaped below (or by the core's SIGCHLD handler, in
  * which case waitpid says ECHILD), and the grandchild is re-parented to
  * init or to the core when the core is PID 1, both of which reap. So no
@@ -1502,7 +1610,7 @@ static int spawn_detached(void (*fn)(void *), void *arg, const int *keep)
 		setsid(); /* out of the core's terminal and its Ctrl-C */
 		reset_signals();
 		signal(SIGPIPE, SIG_IGN); /* EPIPE, not death, on a gone pipe */
-		each_fd(close_unless, keep);
+		each_fd(close_foreign, keep);
 		fn(arg);
 		_exit(0);
 	}
@@ -1524,6 +1632,7 @@ struct start_job {
 	char init_buf[PATH_MAX];
 	char *init_argv[INIT_ARGS_MAX]; /* points into init_buf */
 	bool has_init_argv;
+	bool fixed_cgroups; /* lxc.cgroup.dir.* set: clear stale ones first */
 	int pipefd, status_wr, logfd, loglevel;
 };
 
@@ -1550,6 +1659,8 @@ static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
 	pid_t pid;
 	int ret;
 
+	if (j->fixed_cgroups)
+		remove_stale_cgroups(j->name);
 	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log_wr,
 			 j->loglevel, j->has_init_argv ? j->init_argv : NULL);
 	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log_wr, &r);
@@ -1618,8 +1729,13 @@ static void start_helper(void *arg)
 	close_fd(&j->status_wr);
 	close_fd(&j->pipefd);
 	alarm(0);
-	if (lxc_log[0] >= 0)
+	if (lxc_log[0] >= 0) {
+		/* lives as long as the container: hold nothing of the core's */
+		int keep[] = { lxc_log[0], j->logfd, -1 };
+
+		each_fd(close_unless, keep);
 		relay_log(lxc_log[0], j->logfd);
+	}
 	close_fd(&lxc_log[0]);
 	close_fd(&j->logfd);
 }
@@ -2016,6 +2132,7 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	j->status_wr = status[1];
 	j->logfd = conf_capture && logfd >= 0 ? logfd : -1;
 	j->loglevel = conf_loglevel;
+	j->fixed_cgroups = lxc_has(s->in.lxc_version, KEY_CGROUP_DIR);
 	keep[k++] = pipefd;
 	keep[k++] = status[1];
 	if (j->logfd >= 0)

@@ -128,6 +128,14 @@ struct pvhost {
 	char ring[PVHOST_LOG_RING][PVHOST_LOG_LINE];
 	unsigned int ring_next;	     /* total lines ever logged */
 	unsigned int instance_calls; /* calls to the injected instance fn */
+	/*
+	 * The plugin logs from its forked helpers too. Pantavisor's logger
+	 * writes to an fd, so those lines reach its log; here a child's vlog
+	 * writes its line to this pipe and the log queries drain it into the
+	 * ring first.
+	 */
+	int child_log[2];
+	pid_t host_pid;
 	unsigned int path_truncations;
 };
 

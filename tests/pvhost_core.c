@@ -214,6 +214,20 @@ void pvhost_vlog(char *module, int level, const char *fmt, ...)
 	if (!module)
 		module = "(null)";
 
+	if (h && getpid() != h->host_pid) {
+		char line[PVHOST_LOG_LINE];
+		int n = snprintf(line, sizeof(line), "[%.64s] %.6s %.*s\n",
+				 module, level_name(level),
+				 PVHOST_LOG_LINE - 80, msg);
+
+		/* one write under PIPE_BUF: lines never interleave */
+		if (n > 0 && write(h->child_log[1], line, (size_t)n) < 0)
+			fprintf(stderr, "pvhost: a child's log line was lost\n");
+		fprintf(h->opts.log ? h->opts.log : stderr, "%s%s",
+			h->opts.log_prefix ? h->opts.log_prefix : "", line);
+		fflush(h->opts.log ? h->opts.log : stderr);
+		return;
+	}
 	if (h) {
 		if (h->opts.log)
 			out = h->opts.log;
@@ -234,11 +248,37 @@ bool pvhost_log_contains(struct pvhost *h, const char *needle)
 	return pvhost_log_count(h, needle) > 0;
 }
 
+/* Moves the lines children sent into the ring. */
+static void drain_child_log(struct pvhost *h)
+{
+	static char part[PVHOST_LOG_LINE];
+	static size_t part_len;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(h->child_log[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (part_len + 1 < sizeof(part))
+					part[part_len++] = buf[i];
+				continue;
+			}
+			part[part_len] = '\0';
+			snprintf(h->ring[h->ring_next % PVHOST_LOG_RING],
+				 PVHOST_LOG_LINE, "%s", part);
+			h->ring_next++;
+			part_len = 0;
+		}
+	}
+}
+
 int pvhost_log_count(struct pvhost *h, const char *needle)
 {
-	unsigned int n =
-		h->ring_next < PVHOST_LOG_RING ? h->ring_next : PVHOST_LOG_RING;
+	unsigned int n;
 	int count = 0;
+
+	drain_child_log(h);
+	n = h->ring_next < PVHOST_LOG_RING ? h->ring_next : PVHOST_LOG_RING;
 
 	for (unsigned int i = 0; i < n; i++)
 		if (strstr(h->ring[i], needle))
@@ -248,6 +288,7 @@ int pvhost_log_count(struct pvhost *h, const char *needle)
 
 void pvhost_log_clear(struct pvhost *h)
 {
+	drain_child_log(h);
 	memset(h->ring, 0, sizeof(h->ring));
 	h->ring_next = 0;
 }
@@ -477,6 +518,11 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 	h->opts = *o;
 	h->ctrl_fd = -1;
 	h->ctrl_log_fd = -1;
+	h->host_pid = getpid();
+	if (pipe2(h->child_log, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(h);
+		return NULL;
+	}
 	g_host = h;
 
 	if (o->sandbox) {
@@ -584,6 +630,8 @@ void pvhost_unload(struct pvhost *h)
 	}
 	close_fd(&h->ctrl_fd);
 	close_fd(&h->ctrl_log_fd);
+	close_fd(&h->child_log[0]);
+	close_fd(&h->child_log[1]);
 	if (g_host == h)
 		g_host = NULL;
 	free(h);

@@ -906,6 +906,32 @@ static void test_parse_version(void **state)
 
 /* ---- host ---- */
 
+static void test_cgroup_base_from_proc_self_cgroup(void **state)
+{
+	static const struct {
+		const char *line;
+		bool hybrid;
+		const char *base;
+	} rows[] = {
+		{ "0::/", false, "/sys/fs/cgroup" },
+		{ "0::/", true, "/sys/fs/cgroup/unified" },
+		{ "0::/init.scope", false, "/sys/fs/cgroup/init.scope" },
+		{ "4:cpu,cpuacct:/", true, "/sys/fs/cgroup/cpu,cpuacct" },
+		{ "7:memory:/pv", true, "/sys/fs/cgroup/memory/pv" },
+		{ "1:name=systemd:/", true, "/sys/fs/cgroup/systemd" },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_true(cgroup_base_of(rows[i].line, rows[i].hybrid, out,
+					   sizeof(out)));
+		assert_string_equal(out, rows[i].base);
+	}
+	assert_false(cgroup_base_of("garbage", false, out, sizeof(out)));
+	assert_false(cgroup_base_of("0::relative", false, out, sizeof(out)));
+}
+
 static void test_cgroup_mode_from_statfs(void **state)
 {
 	(void)state;
@@ -1006,7 +1032,8 @@ static void test_run_tool_passes_only_the_inherited_fd(void **state)
 	assert_int_equal(pipe(p), 0); /* deliberately not O_CLOEXEC */
 	assert_int_equal(run_tool(ls, 2000, p[1], &r), 0);
 	snprintf(want, sizeof(want), "\n%d\n", p[1]);
-	assert_non_null(strstr(r.out, want));
+	if (!strstr(r.out, want))
+		fail_msg("fd %d not inherited; ls saw:\n%s", p[1], r.out);
 	snprintf(want, sizeof(want), "\n%d\n", p[0]);
 	assert_null(strstr(r.out, want));
 	close(p[0]);
@@ -1558,6 +1585,7 @@ int main(void)
 		T(test_parse_state),
 		T(test_parse_version),
 		T(test_cgroup_mode_from_statfs),
+		T(test_cgroup_base_from_proc_self_cgroup),
 		T(test_run_tool_reports_exit_codes_and_output),
 		T(test_run_tool_kills_at_deadline),
 		T(test_run_tool_copes_with_a_host_that_reaps),

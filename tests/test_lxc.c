@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration tests on stock LXC: the plugin loaded by pvhost exactly as
+ * Pantavisor loads it, real containers on a busybox rootfs. Needs root and
+ * the lxc-* tools; skips (exit 77) otherwise. The plugin under test is
+ * built with a 2 s lxc-stop timeout so the ignore-the-halt case ends
+ * before the core's own 5 s SIGKILL.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "pvhost.h"
+
+#define SKIP_CODE 77
+#define PID_WAIT_MS 15000
+
+static const char *plugin_path;
+static char sandbox[256];
+static char rootfs[300];
+static struct pvhost *host;
+
+/* ---- helpers ---- */
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Runs argv, returns its exit code, output in out (may be NULL). */
+static int run(char *const argv[], char *out, size_t size)
+{
+	int p[2], st;
+	pid_t pid;
+	size_t len = 0;
+	ssize_t n;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	/* read to EOF even when the output is not wanted: no SIGPIPE */
+	for (;;) {
+		char sink[512];
+		char *dst = out && len + 1 < size ? out + len : sink;
+		size_t room = out && len + 1 < size ? size - 1 - len :
+						      sizeof(sink);
+
+		n = read(p[0], dst, room);
+		if (n <= 0)
+			break;
+		if (dst != sink)
+			len += (size_t)n;
+	}
+	if (out)
+		out[len] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void conf_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/trails/0/%s/lxc.container.conf", sandbox,
+		 name);
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* A platform folder like a trail's: the config, and run.json if asked. */
+static void make_platform(struct pvhost_plat *pl, const char *name,
+			  const char *init_cmd, const char *extra)
+{
+	char conf[PATH_MAX], dir[PATH_MAX + 16];
+
+	conf_path(conf, sizeof(conf), name);
+	snprintf(dir, sizeof(dir), "%s/trails/0/%s", sandbox, name);
+	assert_int_equal(mkdir_p(dir), 0);
+	assert_int_equal(pvhost_write_lxc_conf(conf, rootfs, init_cmd, extra),
+			 0);
+	assert_int_equal(pvhost_plat_init(pl, name, conf), 0);
+}
+
+/* The plugin's last log lines, for a failure message. */
+static const char *recent_log(void)
+{
+	static char buf[4096];
+	unsigned int n, first;
+
+	pvhost_log_count(host, ""); /* takes in the helpers' lines */
+	n = host->ring_next;
+	first = n > 8 ? n - 8 : 0;
+	buf[0] = '\0';
+	for (unsigned int i = first; i < n; i++) {
+		strncat(buf, host->ring[i % PVHOST_LOG_RING],
+			sizeof(buf) - strlen(buf) - 2);
+		strcat(buf, "\n");
+	}
+	return buf;
+}
+
+/* LXC's ERROR lines from the log pipe, for a failure message. */
+static const char *lxc_errors(struct pvhost_plat *pl)
+{
+	static char buf[4096];
+	char *line = pl->log.buf, *nl;
+
+	buf[0] = '\0';
+	pl->log.buf[sizeof(pl->log.buf) - 1] = '\0';
+	for (; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strstr(line, " ERROR "))
+			strncat(buf, line, sizeof(buf) - strlen(buf) - 2),
+				strcat(buf, "\n");
+	}
+	return buf;
+}
+
+static pid_t start_ok(struct pvhost_plat *pl)
+{
+	assert_int_equal(pvhost_start(host, pl), 0);
+	if (pvhost_wait_pid(host, pl, PID_WAIT_MS) <= 0 &&
+	    !pvhost_log_wait_for(pl, "no-such-line", 1000))
+		fail_msg("no pid for '%s'; plugin said:\n%s\nLXC said:\n%s",
+			 pl->name, recent_log(), lxc_errors(pl));
+	return pl->pid;
+}
+
+static void stop_ok(struct pvhost_plat *pl)
+{
+	int killed = 0;
+
+	assert_int_equal(pvhost_stop(host, pl, &killed), 0);
+	assert_int_equal(killed, 0);
+}
+
+static void console_has(struct pvhost_plat *pl, const char *needle)
+{
+	if (!pvhost_console_wait_for(pl, needle, 5000))
+		fail_msg("console of '%s' never said '%s' (got: %.*s)",
+			 pl->name, needle, (int)pl->console.len,
+			 pl->console.buf);
+}
+
+static char *init_log(void)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", rootfs, PVHOST_TEST_INIT_LOG);
+	return read_text(path);
+}
+
+static void clear_init_log(void)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", rootfs, PVHOST_TEST_INIT_LOG);
+	unlink(path);
+}
+
+/* Prints what a platform sees of Pantavisor, then becomes the test init. */
+static const char check_init[] =
+	"#!/bin/sh\n"
+	"exec >/dev/console 2>&1\n"
+	"for d in /pantavisor /pantavisor/logs /pantavisor/user-meta "
+	"/pantavisor/device-meta; do [ -d $d ] && echo \"check: dir $d\"; "
+	"done\n"
+	"for f in /pantavisor/pv-ctrl /pantavisor/pv-ctrl-log; do "
+	"[ -S $f ] && echo \"check: sock $f\"; done\n"
+	"touch /pantavisor/logs/probe 2>/dev/null && echo 'check: logs rw' "
+	"|| echo 'check: logs ro'\n"
+	"echo \"check: motd=$(cat /etc/motd 2>/dev/null)\"\n"
+	"echo \"check: args=$#:$1:$2\"\n"
+	"echo 'check: done'\n"
+	"exec " PVHOST_TEST_INIT_PATH "\n";
+
+/* An init that ignores every halt signal. */
+static const char stubborn_init[] =
+	"#!/bin/sh\n"
+	"trap '' USR1 PWR TERM\n"
+	"echo 'stubborn: up' > /dev/console\n"
+	"while :; do sleep 1 & wait $!; done\n";
+
+/* ---- fixtures ---- */
+
+static int group_setup(void **state)
+{
+	struct pvhost_opts o;
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	strcpy(sandbox, "/tmp/pv_lxccli_it.XXXXXX");
+	if (!mkdtemp(sandbox))
+		return -1;
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", sandbox);
+	if (pvhost_make_rootfs(rootfs, NULL))
+		return -1;
+	snprintf(path, sizeof(path), "%s/sbin/check-init", rootfs);
+	write_file(path, check_init, 0755);
+	snprintf(path, sizeof(path), "%s/sbin/stubborn-init", rootfs);
+	write_file(path, stubborn_init, 0755);
+	snprintf(path, sizeof(path), "%s/etc/motd", rootfs);
+	write_file(path, "from-image\n", 0644);
+	pvhost_opts_init(&o, plugin_path);
+	o.sandbox = sandbox;
+	o.log = fopen("/dev/null", "w");
+	host = pvhost_load(&o);
+	return host ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (host)
+		pvhost_unload(host);
+	pvhost_rm_rf(sandbox);
+	return 0;
+}
+
+/* ---- the platform runs, and is what Pantavisor expects ---- */
+
+static void test_pid_is_a_live_host_pid_and_init_of_a_new_pidns(void **state)
+{
+	struct pvhost_plat pl;
+	char path[64], ns_init[64] = "", ns_self[64] = "", *status;
+	pid_t pid;
+
+	(void)state;
+	make_platform(&pl, "it-basic", NULL, "lxc.environment = FOO=bar\n");
+	pid = start_ok(&pl);
+	assert_int_equal(kill(pid, 0), 0);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	assert_true(readlink(path, ns_init, sizeof(ns_init) - 1) > 0);
+	assert_true(readlink("/proc/self/ns/pid", ns_self,
+			     sizeof(ns_self) - 1) > 0);
+	assert_string_not_equal(ns_init, ns_self);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	status = read_text(path);
+	assert_non_null(status);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "NSpid:\t%d\t1\n", (int)pid);
+		assert_non_null(strstr(status, want));
+	}
+	/* console from the getfd fd: hostname and a platform variable */
+	assert_true(pl.console_fd >= 0);
+	console_has(&pl, "pvhost-init: up hostname=it-basic env=bar");
+	stop_ok(&pl);
+}
+
+static void test_cgroup_is_lxc_slash_name(void **state)
+{
+	struct pvhost_plat pl;
+	char path[64], want[64], *cg;
+
+	(void)state;
+	make_platform(&pl, "it-cgroup", NULL, NULL);
+	start_ok(&pl);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pl.pid);
+	cg = read_text(path);
+	assert_non_null(cg);
+	snprintf(want, sizeof(want), "/lxc/it-cgroup\n");
+	if (!strstr(cg, want))
+		fail_msg("init's cgroups lack lxc/it-cgroup:\n%s", cg);
+	stop_ok(&pl);
+}
+
+static void test_management_platform_sees_pantavisor_read_only(void **state)
+{
+	struct pvhost_plat pl;
+
+	(void)state;
+	make_platform(&pl, "it-mgmt", "/sbin/check-init", NULL);
+	pl.mgmt = true;
+	start_ok(&pl);
+	console_has(&pl, "check: dir /pantavisor\r");
+	console_has(&pl, "check: dir /pantavisor/logs\r");
+	console_has(&pl, "check: dir /pantavisor/user-meta\r");
+	console_has(&pl, "check: dir /pantavisor/device-meta\r");
+	console_has(&pl, "check: logs ro");
+	stop_ok(&pl);
+}
+
+static void test_regular_platform_gets_its_folders_made(void **state)
+{
+	struct pvhost_plat pl;
+	char dir[PATH_MAX + 64];
+	struct stat st;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/pv/user-meta.it-app", sandbox);
+	assert_int_not_equal(stat(dir, &st), 0); /* not there before */
+	make_platform(&pl, "it-app", "/sbin/check-init", NULL);
+	start_ok(&pl);
+	console_has(&pl, "check: dir /pantavisor/logs\r");
+	console_has(&pl, "check: dir /pantavisor/user-meta\r");
+	console_has(&pl, "check: dir /pantavisor/device-meta\r");
+	console_has(&pl, "check: sock /pantavisor/pv-ctrl\r");
+	console_has(&pl, "check: sock /pantavisor/pv-ctrl-log\r");
+	console_has(&pl, "check: logs ro");
+	assert_int_equal(stat(dir, &st), 0);
+	snprintf(dir, sizeof(dir), "%s/pv/logs/0/it-app", sandbox);
+	assert_int_equal(stat(dir, &st), 0);
+	stop_ok(&pl);
+}
+
+static void test_mount_hooks_run_and_export_only_with_export(void **state)
+{
+	char hooks[PATH_MAX + 64], path[PATH_MAX + 96], mark[PATH_MAX + 64];
+	char script[PATH_MAX * 2], run_json[PATH_MAX + 64], *got;
+	struct pvhost_plat pl;
+
+	(void)state;
+	snprintf(hooks, sizeof(hooks), "%s/lib/pv/hooks_lxc-mount.d", sandbox);
+	snprintf(mark, sizeof(mark), "%s/hooks.log", sandbox);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\necho \"mark:$LXC_NAME\" >> %s\n", mark);
+	snprintf(path, sizeof(path), "%s/10-mark.sh", hooks);
+	write_file(path, script, 0755);
+	/* like Pantavisor's: fails without run.json beside the config */
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n[ -f \"$(dirname \"$LXC_CONFIG_FILE\")/run.json\" ]"
+		 " || exit 1\necho \"export:$LXC_NAME\" >> %s\n",
+		 mark);
+	snprintf(path, sizeof(path), "%s/export.sh", hooks);
+	write_file(path, script, 0755);
+
+	make_platform(&pl, "it-hooks", NULL, NULL);
+	start_ok(&pl);
+	stop_ok(&pl);
+	got = read_text(mark);
+	assert_non_null(got);
+	assert_non_null(strstr(got, "mark:it-hooks\n"));
+	assert_null(strstr(got, "export:"));
+
+	make_platform(&pl, "it-export", NULL, NULL);
+	snprintf(run_json, sizeof(run_json), "%s/trails/0/it-export/run.json",
+		 sandbox);
+	write_file(run_json, "{\"exports\": [\"x\"]}\n", 0644);
+	pl.export_ = true;
+	start_ok(&pl);
+	stop_ok(&pl);
+	got = read_text(mark);
+	assert_non_null(strstr(got, "mark:it-export\n"));
+	assert_non_null(strstr(got, "export:it-export\n"));
+
+	snprintf(path, sizeof(path), "%s/10-mark.sh", hooks);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/export.sh", hooks);
+	unlink(path);
+}
+
+static void test_exec_replaces_init_with_quoted_arguments(void **state)
+{
+	struct pvhost_plat pl;
+
+	(void)state;
+	make_platform(&pl, "it-exec", NULL, NULL);
+	pl.exec = "/sbin/check-init \"a b\" 'c d'";
+	start_ok(&pl);
+	console_has(&pl, "check: args=2:a b:c d");
+	stop_ok(&pl);
+}
+
+static void test_config_overlay_shadows_the_image(void **state)
+{
+	char up[PATH_MAX + 32], extra[PATH_MAX * 3], cfg[PATH_MAX + 64];
+	struct pvhost_plat pl;
+
+	(void)state;
+	snprintf(up, sizeof(up), "%s/ovl/upper", sandbox);
+	assert_int_equal(mkdir_p(up), 0);
+	snprintf(cfg, sizeof(cfg), "%s/ovl/olwork", sandbox);
+	assert_int_equal(mkdir_p(cfg), 0);
+	snprintf(cfg, sizeof(cfg), "%s/configs/it-ovl/etc", sandbox);
+	assert_int_equal(mkdir_p(cfg), 0);
+	strcat(cfg, "/motd");
+	write_file(cfg, "from-configs\n", 0644);
+	snprintf(extra, sizeof(extra), "lxc.rootfs.path = overlayfs:%s:%s\n",
+		 rootfs, up);
+	make_platform(&pl, "it-ovl", "/sbin/check-init", extra);
+	start_ok(&pl);
+	console_has(&pl, "check: motd=from-configs");
+	stop_ok(&pl);
+}
+
+static void test_console_none_is_respected(void **state)
+{
+	struct pvhost_plat pl;
+
+	(void)state;
+	make_platform(&pl, "it-nocons", NULL, "lxc.console.path = none\n");
+	start_ok(&pl);
+	assert_int_equal(pl.console_ret, -1);
+	assert_int_equal(pl.console_fd, -1);
+	assert_int_equal(pl.tty_fd, -1);
+	assert_false(pvhost_log_contains(host, "ERROR"));
+	stop_ok(&pl);
+}
+
+static void test_lxc_log_reaches_logfd_until_the_end(void **state)
+{
+	struct pvhost_plat pl;
+	char want[64];
+
+	(void)state;
+	make_platform(&pl, "it-log", NULL, NULL);
+	host->opts.loglevel = 1; /* DEBUG: the monitor logs init's exit */
+	start_ok(&pl);
+	host->opts.loglevel = 2;
+	if (!pvhost_log_wait_for(&pl, "lxc-start it-log", 5000))
+		fail_msg("no LXC start lines on the log pipe");
+	/* stop with the log pipe still read, to see the monitor's last words */
+	close(pl.console_fd);
+	close(pl.tty_fd);
+	pl.console_fd = pl.tty_fd = -1;
+	pl.p.log.console_pt = pl.p.log.console_tty = -1;
+	host->fn.stop(&pl.p, NULL);
+	snprintf(want, sizeof(want), "Container init process %d exited",
+		 (int)pl.pid);
+	if (!pvhost_log_wait_for(&pl, want, 5000))
+		fail_msg("'%s' never reached the log pipe", want);
+	pl.p.init_pid = 0; /* already stopped: only close the fds */
+	pvhost_stop(host, &pl, NULL);
+}
+
+static void test_generated_config_runs_by_hand(void **state)
+{
+	char cfg[PATH_MAX], *text, *line, *end, out[4096];
+	char *argv[32];
+	int argc = 0;
+	struct pvhost_plat pl;
+
+	(void)state;
+	make_platform(&pl, "it-hand", NULL, NULL);
+	start_ok(&pl);
+	stop_ok(&pl);
+	snprintf(cfg, sizeof(cfg), "/run/pantavisor/lxccli/it-hand/config");
+	text = read_text(cfg);
+	assert_non_null(text);
+	/* the command exactly as the header gives it */
+	line = strstr(text, "#   lxc-start ");
+	assert_non_null(line);
+	line += 4;
+	end = strchr(line, '\n');
+	*end = '\0';
+	for (char *tok = strtok(line, " "); tok && argc < 31;
+	     tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	assert_string_equal(argv[argc - 1], "-d");
+	assert_int_equal(run(argv, out, sizeof(out)), 0);
+	{
+		char *info[] = { "lxc-info", argv[2], "-P", argv[4], "-p", "-H",
+				 NULL };
+		char *stop[] = { "lxc-stop", "-n", argv[2], "-P", argv[4],
+				 "--rcfile", cfg, "-k", NULL };
+		int rc = run(info, out, sizeof(out));
+
+		run(stop, NULL, 0);
+		assert_int_equal(rc, 0);
+		assert_true(atoi(out) > 0);
+	}
+}
+
+/* ---- stop ---- */
+
+static void test_stop_is_graceful_after_the_core_closed_the_console(void **state)
+{
+	struct pvhost_plat pl;
+	char *log;
+
+	(void)state;
+	clear_init_log();
+	make_platform(&pl, "it-stop", NULL, NULL);
+	start_ok(&pl);
+	console_has(&pl, "pvhost-init: up");
+	stop_ok(&pl); /* closes console and log fds first, like the core */
+	if (pl.stop_call_ms > 50)
+		fail_msg("pv_stop_container blocked %.1f ms", pl.stop_call_ms);
+	log = init_log();
+	assert_non_null(log);
+	if (!strstr(log, "pvhost-init: halting sig=USR1"))
+		fail_msg("init never ran its halt trap: %s", log);
+}
+
+static void test_init_ignoring_halt_is_killed_by_the_fallback(void **state)
+{
+	struct pvhost_plat pl;
+	int killed = 0;
+
+	(void)state;
+	make_platform(&pl, "it-stubborn", "/sbin/stubborn-init", NULL);
+	start_ok(&pl);
+	console_has(&pl, "stubborn: up");
+	assert_int_equal(pvhost_stop(host, &pl, &killed), 0);
+	/* the plugin's lxc-stop killed it, before the core's 5 s SIGKILL */
+	assert_int_equal(killed, 0);
+	assert_true(pl.stop_gone_ms > 1000);
+	assert_true(pl.stop_call_ms < 50);
+}
+
+/* ---- failures ---- */
+
+static void assert_start_fails_cleanly(struct pvhost_plat *pl,
+				       const char *log_part)
+{
+	int fds, kids;
+
+	assert_int_equal(pvhost_wait_children(0, 5000), 0);
+	fds = pvhost_count_fds();
+	kids = pvhost_count_children();
+	pvhost_log_clear(host);
+	assert_int_equal(pvhost_start(host, pl), 0);
+	assert_int_equal(pvhost_wait_pid(host, pl, PID_WAIT_MS), -1);
+	assert_false(pl->pid_eof); /* one pid_t, -1, not a closed pipe */
+	if (!pvhost_log_contains(host, log_part))
+		fail_msg("no log line with '%s'", log_part);
+	pvhost_stop(host, pl, NULL);
+	assert_int_equal(pvhost_wait_children(kids, 5000), 0);
+	assert_int_equal(pvhost_count_zombie_children(), 0);
+	/* the failed start's PTY is released at the next call */
+	host->fn.stop(&pl->p, NULL);
+	assert_int_equal(pvhost_wait_children(kids, 5000), 0);
+	assert_int_equal(pvhost_count_fds(), fds);
+}
+
+static void test_missing_rootfs_gives_minus_one(void **state)
+{
+	struct pvhost_plat pl;
+	char conf[PATH_MAX];
+
+	(void)state;
+	conf_path(conf, sizeof(conf), "it-norootfs");
+	make_platform(&pl, "it-norootfs", NULL,
+		      "lxc.rootfs.path = dir:/nonexistent/rootfs\n");
+	assert_start_fails_cleanly(&pl, "lxc-start of 'it-norootfs' exited "
+					"with 1");
+}
+
+static void test_missing_init_gives_minus_one(void **state)
+{
+	struct pvhost_plat pl;
+
+	(void)state;
+	make_platform(&pl, "it-noinit", "/sbin/no-such-init", NULL);
+	assert_start_fails_cleanly(&pl, "lxc-start of 'it-noinit' exited");
+}
+
+/* LXC 5 leaves the fixed-name cgroups of a failed start behind; the next
+ * start of the platform must still work (Pantavisor restarts it). */
+static void test_platform_starts_after_a_failed_start(void **state)
+{
+	struct pvhost_plat pl;
+
+	(void)state;
+	make_platform(&pl, "it-retry", "/sbin/no-such-init", NULL);
+	assert_int_equal(pvhost_start(host, &pl), 0);
+	assert_int_equal(pvhost_wait_pid(host, &pl, PID_WAIT_MS), -1);
+	pvhost_stop(host, &pl, NULL);
+	make_platform(&pl, "it-retry", NULL, NULL);
+	start_ok(&pl);
+	stop_ok(&pl);
+}
+
+static void test_no_lxc_tools_gives_minus_one(void **state)
+{
+	char *old = strdup(getenv("PATH")), empty[PATH_MAX + 16];
+	struct pvhost_plat pl;
+
+	(void)state;
+	snprintf(empty, sizeof(empty), "%s/empty-bin", sandbox);
+	assert_int_equal(mkdir_p(empty), 0);
+	make_platform(&pl, "it-notools", NULL, NULL);
+	setenv("PATH", empty, 1);
+	assert_start_fails_cleanly(&pl, "could not run: No such file");
+	setenv("PATH", old, 1);
+	free(old);
+}
+
+/* ---- many ---- */
+
+static void cycles(bool pid1)
+{
+	struct pvhost_opts o = host->opts;
+	struct pvhost_plat pl;
+	int fds, kids;
+
+	pvhost_unload(host);
+	o.sandbox = sandbox; /* host->opts pointed into the freed host */
+	o.pid1 = pid1;
+	host = pvhost_load(&o);
+	if (!host)
+		fail_msg("pvhost_load: %s", strerror(errno));
+	make_platform(&pl, pid1 ? "it-cyc1" : "it-cyc2", NULL, NULL);
+	/* one round first: the plugin's one-time work is not a leak */
+	start_ok(&pl);
+	stop_ok(&pl);
+	assert_int_equal(pvhost_wait_children(0, 5000), 0);
+	fds = pvhost_count_fds();
+	kids = pvhost_count_children();
+	for (int i = 0; i < 50; i++) {
+		make_platform(&pl, pid1 ? "it-cyc1" : "it-cyc2", NULL, NULL);
+		start_ok(&pl);
+		stop_ok(&pl);
+	}
+	assert_int_equal(pvhost_wait_children(kids, 5000), 0);
+	assert_int_equal(pvhost_count_children(), kids);
+	assert_int_equal(pvhost_count_zombie_children(), 0);
+	assert_int_equal(pvhost_count_fds(), fds);
+}
+
+static void test_50_cycles_leave_no_fd_or_child_as_pid1(void **state)
+{
+	(void)state;
+	cycles(true);
+}
+
+static void test_50_cycles_leave_no_fd_or_child_in_appengine(void **state)
+{
+	(void)state;
+	cycles(false);
+	cycles(true); /* back to the suite's mode */
+}
+
+static void test_ten_back_to_back_all_report_and_stop(void **state)
+{
+	struct pvhost_plat pl[10];
+	char name[16];
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "it-ten%d", i);
+		make_platform(&pl[i], name, NULL, NULL);
+		assert_int_equal(pvhost_start(host, &pl[i]), 0);
+	}
+	for (int i = 0; i < 10; i++)
+		assert_true(pvhost_wait_pid(host, &pl[i], PID_WAIT_MS) > 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(kill(pl[i].pid, 0), 0);
+	for (int i = 0; i < 10; i++)
+		stop_ok(&pl[i]);
+	for (int i = 0; i < 10; i++)
+		assert_int_not_equal(kill(pl[i].pid, 0), 0);
+}
+
+static bool can_run(void)
+{
+	char *argv[] = { "lxc-start", "--version", NULL };
+
+	if (geteuid() != 0) {
+		printf("SKIP: the real-LXC tests need root\n");
+		return false;
+	}
+	if (run(argv, NULL, 0) != 0) {
+		printf("SKIP: the real-LXC tests need stock LXC "
+		       "(apt-get install lxc busybox-static)\n");
+		return false;
+	}
+	if (access("/bin/busybox", X_OK) != 0) {
+		printf("SKIP: the real-LXC tests need busybox-static\n");
+		return false;
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			test_pid_is_a_live_host_pid_and_init_of_a_new_pidns),
+		cmocka_unit_test(test_cgroup_is_lxc_slash_name),
+		cmocka_unit_test(
+			test_management_platform_sees_pantavisor_read_only),
+		cmocka_unit_test(test_regular_platform_gets_its_folders_made),
+		cmocka_unit_test(
+			test_mount_hooks_run_and_export_only_with_export),
+		cmocka_unit_test(test_exec_replaces_init_with_quoted_arguments),
+		cmocka_unit_test(test_config_overlay_shadows_the_image),
+		cmocka_unit_test(test_console_none_is_respected),
+		cmocka_unit_test(test_lxc_log_reaches_logfd_until_the_end),
+		cmocka_unit_test(test_generated_config_runs_by_hand),
+		cmocka_unit_test(
+			test_stop_is_graceful_after_the_core_closed_the_console),
+		cmocka_unit_test(
+			test_init_ignoring_halt_is_killed_by_the_fallback),
+		cmocka_unit_test(test_missing_rootfs_gives_minus_one),
+		cmocka_unit_test(test_missing_init_gives_minus_one),
+		cmocka_unit_test(test_no_lxc_tools_gives_minus_one),
+		cmocka_unit_test(test_platform_starts_after_a_failed_start),
+		cmocka_unit_test(test_50_cycles_leave_no_fd_or_child_as_pid1),
+		cmocka_unit_test(
+			test_50_cycles_leave_no_fd_or_child_in_appengine),
+		cmocka_unit_test(test_ten_back_to_back_all_report_and_stop),
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s PLUGIN.so\n", argv[0]);
+		return 2;
+	}
+	if (!can_run())
+		return SKIP_CODE;
+	plugin_path = argv[1];
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
