@@ -1158,11 +1158,11 @@ static void rmdir_cgroup_tree(const char *path, int depth)
  * the core removes them only after it had to SIGKILL init. Left alone, one
  * failed start would fail every restart of the platform.
  */
-static void remove_stale_cgroups(const char *name)
+static void remove_stale_cgroups_below(const char *proc_cgroup,
+				      const char *name, bool hybrid)
 {
-	bool hybrid = host_cgroup_mode() == CGROUP_HYBRID;
 	char line[PATH_MAX], base[PATH_MAX], dir[PATH_MAX];
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	FILE *f = fopen(proc_cgroup, "re");
 
 	if (!f)
 		return;
@@ -1178,6 +1178,16 @@ static void remove_stale_cgroups(const char *name)
 			rmdir_cgroup_tree(dir, 0);
 	}
 	fclose(f);
+}
+
+/* Privileged LXC places its cgroups below PID 1's, unprivileged below its
+ * own: look below both. */
+static void remove_stale_cgroups(const char *name)
+{
+	bool hybrid = host_cgroup_mode() == CGROUP_HYBRID;
+
+	remove_stale_cgroups_below("/proc/1/cgroup", name, hybrid);
+	remove_stale_cgroups_below("/proc/self/cgroup", name, hybrid);
 }
 
 static int lxc_version_cached = -1;
@@ -1722,6 +1732,8 @@ static void start_helper(void *arg)
 	}
 	pid = start_and_find_pid(j, lxc_log[1]);
 	close_fd(&lxc_log[1]);
+	if (pid < 0 && j->fixed_cgroups)
+		remove_stale_cgroups(j->name); /* best effort; see above */
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
 	report_pid(j->status_wr, pid, j->name, "the plugin");
