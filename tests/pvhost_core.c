@@ -1205,7 +1205,7 @@ static int run_capture(char *const argv[], char *out, size_t size,
 		null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(outp[1], 1) < 0)
 			goto child_fail;
-		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		execv(argv[0], argv);
 	child_fail:
 		e = errno;

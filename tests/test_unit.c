@@ -1029,7 +1029,16 @@ static void test_run_tool_passes_only_the_inherited_fd(void **state)
 	char want[16];
 
 	(void)state;
-	assert_int_equal(pipe(p), 0); /* deliberately not O_CLOEXEC */
+	/* deliberately not O_CLOEXEC, and high: ls's own fd for the listing
+	 * takes the lowest free number, which must not pass for ours */
+	assert_int_equal(pipe(p), 0);
+	for (int i = 0; i < 2; i++) {
+		int high = fcntl(p[i], F_DUPFD, 100 + i);
+
+		assert_true(high >= 100);
+		close(p[i]);
+		p[i] = high;
+	}
 	assert_int_equal(run_tool(ls, 2000, p[1], &r), 0);
 	snprintf(want, sizeof(want), "\n%d\n", p[1]);
 	if (!strstr(r.out, want))
