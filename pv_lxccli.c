@@ -506,8 +506,12 @@ static void write_init_args(FILE *f, const struct cfg_in *c)
 	fprintf(f, " --");
 	for (char *const *a = c->init_argv; *a; a++) {
 		fputs(" '", f);
-		for (const char *s = *a; *s; s++)
-			fputs(*s == '\'' ? "'\\''" : (char[]){ *s, 0 }, f);
+		for (const char *s = *a; *s; s++) {
+			if (*s == '\'')
+				fputs("'\\''", f); /* close, escaped ', reopen */
+			else
+				fputc(*s, f);
+		}
 		fputc('\'', f);
 	}
 }
