@@ -831,15 +831,11 @@ static void test_info_argv(void **state)
 {
 	const char *pid[] = { "lxc-info", "-n", "app", "-P", "/l", "-p", "-H",
 			      NULL };
-	const char *st[] = { "lxc-info", "-n", "app", "-P", "/l", "-s", "-H",
-			     NULL };
 	struct argv_buf a;
 
 	(void)state;
-	build_info_argv(&a, "app", "/l", true);
+	build_info_argv(&a, "app", "/l");
 	assert_argv(a.v, pid);
-	build_info_argv(&a, "app", "/l", false);
-	assert_argv(a.v, st);
 }
 
 static void test_stop_argv(void **state)
@@ -880,15 +876,6 @@ static void test_parse_pid(void **state)
 		if (got != cases[i].pid)
 			fail_msg("'%s': got %d", cases[i].out, (int)got);
 	}
-}
-
-static void test_parse_state(void **state)
-{
-	(void)state;
-	assert_true(parse_state_running("RUNNING\n", 8));
-	assert_false(parse_state_running("STOPPED\n", 8));
-	assert_false(parse_state_running("", 0));
-	assert_false(parse_state_running("RUNNINGX\n", 9));
 }
 
 static void test_parse_version(void **state)
@@ -1055,7 +1042,7 @@ static char tools_dir[300];
 
 /*
  * Scripted tools: lxc-start succeeds, lxc-info -p prints FAKE_PID (this
- * test process, so the pid is alive), -s prints STOPPED.
+ * test process, so the pid is alive), lxc-stop succeeds.
  */
 static void install_fake_tools(void)
 {
@@ -1069,8 +1056,7 @@ static void install_fake_tools(void)
 		   0755);
 	snprintf(path, sizeof(path), "%s/lxc-info", tools_dir);
 	write_text(path,
-		   "#!/bin/sh\ncase \"$*\" in *-p*) echo $FAKE_PID;; "
-		   "*) echo STOPPED;; esac\n",
+		   "#!/bin/sh\necho $FAKE_PID\n",
 		   0755);
 	snprintf(path, sizeof(path), "%s/lxc-stop", tools_dir);
 	write_text(path, "#!/bin/sh\nexit 0\n", 0755);
@@ -1591,7 +1577,6 @@ int main(void)
 		T(test_info_argv),
 		T(test_stop_argv),
 		T(test_parse_pid),
-		T(test_parse_state),
 		T(test_parse_version),
 		T(test_cgroup_mode_from_statfs),
 		T(test_cgroup_base_from_proc_self_cgroup),
