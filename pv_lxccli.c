@@ -2207,11 +2207,12 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 	ret = prepare_start(s, e, p, rev, conf_file);
 	if (ret)
 		goto out;
-	ret = launch_start(e, s, logfd, pipefd);
-	if (ret)
-		goto out;
+	/* listed before the fork, so the helper's copy is reachable too */
 	e->next = ents;
 	ents = e;
+	ret = launch_start(e, s, logfd, pipefd);
+	if (ret)
+		goto out; /* ent_free() unlinks it */
 	e = NULL;
 	plog(PV_LOG_INFO, "starting '%s' with '%s'", p->name, s->job.config);
 out:
