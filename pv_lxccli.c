@@ -56,6 +56,10 @@ __attribute__((format(printf, 2, 3))) static void plog(int level,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* values quoted from bad input must not start a second line */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
 	if (log_fn) {
 		log_fn(MODULE_NAME, level, "%s", msg);
 		return;
@@ -192,7 +196,11 @@ out:
 
 /* ------------------------------------------------------------- validation */
 
-/* A platform name becomes a folder name, an argv value and a hostname. */
+/*
+ * A platform name becomes a folder name, an argv value, a hostname, a
+ * cgroup, an element of the ':'-separated overlay spec and a word in hook
+ * scripts: the portable set only, [A-Za-z0-9._-].
+ */
 static const char *name_problem(const char *name)
 {
 	size_t len;
@@ -211,6 +219,9 @@ static const char *name_problem(const char *name)
 			return "contains '/'";
 		if (c <= ' ' || c == 0x7f)
 			return "contains whitespace or a control character";
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+			return "contains a character other than letters, "
+			       "digits, '.', '_' and '-'";
 	}
 	return NULL;
 }
@@ -410,6 +421,8 @@ static int split_command(const char *cmd, char *buf, size_t size,
 			   (!q || strchr("\"\\$`", s[1]))) {
 			buf[o++] = *++s;
 		} else if (c == '"' || (c == '\'' && !q)) {
+			/* 0 or c: no narrowing in fact */
+			/* NOLINTNEXTLINE(bugprone-narrowing-conversions) */
 			q = q ? 0 : c;
 		} else {
 			buf[o++] = c;
@@ -659,6 +672,7 @@ static void each_fd(void (*fn)(int fd, const void *ctx), const void *ctx)
 	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *d = (void *)(buf + off);
+			/* NOLINTNEXTLINE(cert-err34-c): names are decimal */
 			int fd = atoi(d->d_name);
 
 			if (d->d_name[0] != '.' && fd >= 3 && fd != dfd)
@@ -723,14 +737,24 @@ static __attribute__((noreturn)) void exec_child(char *const argv[], int out,
 	_exit(127);
 }
 
+/*
+ * Keeps the last OUT_MAX - 1 bytes: a failing tool says why at the end,
+ * after whatever it printed before.
+ */
 static void keep_output(struct tool_result *r, const char *buf, size_t n)
 {
-	size_t room = sizeof(r->out) - 1 - r->out_len;
+	size_t cap = sizeof(r->out) - 1, drop;
 
-	if (n > room)
-		n = room;
-	memcpy(r->out + r->out_len, buf, n);
-	r->out_len += n;
+	if (n >= cap) {
+		memcpy(r->out, buf + n - cap, cap);
+		r->out_len = cap;
+	} else {
+		drop = r->out_len + n > cap ? r->out_len + n - cap : 0;
+		memmove(r->out, r->out + drop, r->out_len - drop);
+		r->out_len -= drop;
+		memcpy(r->out + r->out_len, buf, n);
+		r->out_len += n;
+	}
 	r->out[r->out_len] = '\0';
 }
 
@@ -935,6 +959,7 @@ static int parse_version(const char *out)
 		out++;
 	if (!isdigit((unsigned char)*out))
 		return -1;
+	/* NOLINTNEXTLINE(cert-err34-c): %3u cannot overflow; n is checked */
 	n = sscanf(out, "%3u.%3u.%3u", &maj, &min, &pat);
 	if (n < 2 || min > 99 || pat > 99 || maj > 99)
 		return -1;
@@ -1128,6 +1153,7 @@ static bool cgroup_base_of(const char *line, bool hybrid, char *out,
 
 /* Removes a cgroup folder and its sub-folders, leaf first; rmdir fails,
  * harmlessly, on any cgroup that still holds a process. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is bounded (8) */
 static void rmdir_cgroup_tree(const char *path, int depth)
 {
 	char sub[PATH_MAX];
@@ -1207,6 +1233,9 @@ static int lxc_version(void)
 	if (ret < 0 || r.timed_out || r.out_len == 0) {
 		plog(PV_LOG_WARN, "'lxc-start --version' %s; assuming LXC 3.0",
 		     tool_outcome(&r, ret, why, sizeof(why)));
+		/* a probe that hangs would block every start of the loop */
+		if (r.timed_out)
+			lxc_version_cached = LXC_V(3, 0);
 		return LXC_V(3, 0);
 	}
 	v = parse_version(r.out);
@@ -1657,10 +1686,34 @@ static void report_pid(int fd, pid_t pid, const char *name, const char *to)
 		     to, n < 0 ? strerror(errno) : "short write");
 }
 
+/*
+ * Once lxc-start may have left a container behind, a -1 must not leave it
+ * running: the core never stops a platform that reported no pid.
+ */
+static void kill_container(struct start_job *j)
+{
+	struct argv_buf a;
+	struct tool_result r;
+
+	build_stop_argv(&a, j->name, j->lxcpath, j->config, 0, true);
+	run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
+}
+
+/* Why the core must not be given a pid lxc-info printed, or NULL. */
+static const char *pid_problem(pid_t pid)
+{
+	if (pid == 1)
+		return "is the host's init"; /* the core would signal it */
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return "does not exist";
+	return NULL;
+}
+
 static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
 {
 	struct argv_buf a;
 	struct tool_result r;
+	const char *bad;
 	char why[96];
 	pid_t pid;
 	int ret;
@@ -1673,11 +1726,9 @@ static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
 	if (ret < 0 || r.exit_code != 0) {
 		plog(PV_LOG_ERROR, "lxc-start of '%s' %s: %s", j->name,
 		     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
-		if (r.timed_out) {
-			build_stop_argv(&a, j->name, j->lxcpath, j->config, 0,
-					true);
-			run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
-		}
+		/* an exit code means LXC cleaned up; a kill or a hang not */
+		if (ret == 0 && r.exit_code < 0)
+			kill_container(j);
 		return -1;
 	}
 	/* lxc-start -d returns once the container is RUNNING: one look */
@@ -1690,6 +1741,13 @@ static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
 		     "lxc-info %s: %s",
 		     j->name, tool_outcome(&r, ret, why, sizeof(why)),
 		     tool_said(&r));
+	else if ((bad = pid_problem(pid))) {
+		plog(PV_LOG_ERROR, "init pid %d of '%s' from lxc-info %s",
+		     (int)pid, j->name, bad);
+		pid = -1;
+	}
+	if (pid < 0)
+		kill_container(j);
 	return pid;
 }
 
@@ -1803,7 +1861,8 @@ static int validate_platform(const struct pv_platform *p, const char *rev,
 
 	why = name_problem(p->name);
 	if (why) {
-		plog(PV_LOG_ERROR, "platform name '%s' %s",
+		/* cut: the reason must survive a 4 KB name */
+		plog(PV_LOG_ERROR, "platform name '%.80s' %s",
 		     p->name ? p->name : "(null)", why);
 		return -EINVAL;
 	}
@@ -1907,7 +1966,6 @@ struct start_ctx {
 	char rootfs_path[PATH_MAX * 2];
 	char *orig;
 	size_t orig_len;
-	bool console_none;
 	struct cfg_in in;
 	struct start_job job;
 };
@@ -1969,9 +2027,12 @@ static int plan_config_overlay(struct start_ctx *s, const char *name)
 	char configs[PATH_MAX], rootfs[PATH_MAX];
 	int ret;
 
-	if (!path_fns[P_CONFIGS] ||
-	    build_path(P_CONFIGS, configs, sizeof(configs), name, NULL) ||
-	    !is_dir(configs))
+	if (!path_fns[P_CONFIGS])
+		return 0;
+	ret = build_path(P_CONFIGS, configs, sizeof(configs), name, NULL);
+	if (ret)
+		return ret; /* logged: a bad path is refused, not skipped */
+	if (!is_dir(configs))
 		return 0;
 	if (!cfg_last_value(s->orig, s->orig_len, keys, rootfs,
 			    sizeof(rootfs)))
@@ -2037,7 +2098,8 @@ static int plan_lxc_version(struct start_ctx *s, const char *name)
 		return -ENOTSUP;
 	}
 	s->in.lxc_version = v;
-	if (!lxc_has(v, KEY_CGROUP_DIR)) {
+	if (!lxc_has(v, KEY_CGROUP_DIR) &&
+	    strcmp(default_cgroup_pattern(v), "lxc/%s")) {
 		snprintf(buf, sizeof(buf), default_cgroup_pattern(v), name);
 		plog(PV_LOG_INFO, "LXC before 5.0 cannot name the cgroup: "
 				  "'%s' runs in '%s', not 'lxc/%s'",
@@ -2195,6 +2257,12 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 		     pipefd, p->name);
 		return -EBADF;
 	}
+	if ((fcntl(pipefd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		plog(PV_LOG_ERROR, "pid pipe fd %d of '%s' is not open for "
+				   "writing",
+		     pipefd, p->name);
+		return -EBADF;
+	}
 	ret = claim_entry(p->name);
 	if (ret)
 		return ret;
@@ -2304,9 +2372,9 @@ static int each_static_ip(const char *text, size_t len,
 		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1 ||
 		    !is_ipv4_address_key(&l))
 			continue;
-		n = strcspn(l.val, "/ \t");
-		if (n > l.val_len)
-			n = l.val_len;
+		/* bounded: the text need not be NUL-terminated */
+		for (n = 0; n < l.val_len && !strchr("/ \t", l.val[n]); n++)
+			;
 		if (n == 0 || n >= sizeof(addr))
 			continue;
 		memcpy(addr, l.val, n);
@@ -2409,7 +2477,7 @@ void pv_enumerate_static_ips(struct pv_platform *p, const char *conf_file,
 			     void *ctx)
 {
 	char *text = NULL;
-	size_t len;
+	size_t len = 0; /* the analyzer cannot know open() sets errno */
 	int ret;
 
 	if (!cb || !conf_file)

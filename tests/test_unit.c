@@ -444,9 +444,10 @@ static void test_split_cfg_line_follows_lxc_rules(void **state)
 static void test_name_rules_reject_each_bad_name(void **state)
 {
 	char long_name[PV_LXCCLI_NAME_MAX + 2];
-	const char *bad[] = { "",    ".",     "..",	  "a/b",   "/",
-			      "a b", "a\tb",  "a\nb",	  "a\rb",  "\x01x",
-			      "x\x7f", long_name };
+	const char *bad[] = { "",	 ".",	 "..",	   "a/b",    "/",
+			      "a b",	 "a\tb", "a\nb",   "a\rb",   "\x01x",
+			      "x\x7f",	 "a;b",	 "$(id)", "`id`",   "a'b",
+			      "a\"b",	 "a:b",	 "\xc3\xa9", long_name };
 
 	(void)state;
 	memset(long_name, 'a', sizeof(long_name) - 1);
@@ -457,6 +458,9 @@ static void test_name_rules_reject_each_bad_name(void **state)
 	assert_string_equal(name_problem(".."), "is '.' or '..'");
 	assert_string_equal(name_problem("a/b"), "contains '/'");
 	assert_string_equal(name_problem(long_name), "is longer than 64 bytes");
+	assert_string_equal(name_problem("a:b"),
+			    "contains a character other than letters, "
+			    "digits, '.', '_' and '-'");
 	long_name[PV_LXCCLI_NAME_MAX] = '\0';
 	assert_null(name_problem(long_name));
 	long_name[PV_LXCCLI_NAME_MAX] = 'a';
@@ -533,8 +537,11 @@ static void test_start_refuses_bad_names(void **state)
 	assert_refused_before_writing(&p, "0", conf_path, "contains '/'");
 	make_platform(&p, "..");
 	assert_refused_before_writing(&p, "0", conf_path, "'.' or '..'");
-	make_platform(&p, "a$(id) b");
+	make_platform(&p, "a b");
 	assert_refused_before_writing(&p, "0", conf_path, "whitespace");
+	make_platform(&p, "a$(id)");
+	assert_refused_before_writing(&p, "0", conf_path,
+				      "other than letters, digits");
 	make_platform(&p, NULL);
 	assert_refused_before_writing(&p, "0", conf_path, "(null)");
 }
@@ -997,15 +1004,20 @@ static void test_run_tool_copes_with_a_host_that_reaps(void **state)
 	sigaction(SIGCHLD, &old, NULL);
 }
 
-static void test_run_tool_caps_output(void **state)
+static void test_run_tool_caps_output_keeping_the_end(void **state)
 {
-	char *big[] = { "head", "-c", "100000", "/dev/zero", NULL };
+	char *big[] = { "sh", "-c",
+			"head -c 100000 /dev/zero | tr '\\0' a; echo; "
+			"echo the reason",
+			NULL };
 	struct tool_result r;
 
 	(void)state;
-	assert_int_equal(run_tool(big, 2000, -1, &r), 0);
+	assert_int_equal(run_tool(big, 5000, -1, &r), 0);
 	assert_int_equal(r.exit_code, 0);
 	assert_int_equal(r.out_len, OUT_MAX - 1);
+	assert_string_equal(r.out + r.out_len - 11, "the reason\n");
+	assert_string_equal(tool_said(&r), "the reason");
 }
 
 static void test_run_tool_passes_only_the_inherited_fd(void **state)
@@ -1583,7 +1595,7 @@ int main(void)
 		T(test_run_tool_reports_exit_codes_and_output),
 		T(test_run_tool_kills_at_deadline),
 		T(test_run_tool_copes_with_a_host_that_reaps),
-		T(test_run_tool_caps_output),
+		T(test_run_tool_caps_output_keeping_the_end),
 		T(test_run_tool_passes_only_the_inherited_fd),
 		T(test_registry_start_getfd_stop),
 		T(test_registry_failed_start_is_never_handed_out),
