@@ -40,6 +40,7 @@
 #define HOOKS_MAX 32
 #define ARGV_MAX 48
 #define INIT_ARGS_MAX 24
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---------------------------------------------------------------- logging */
 
@@ -485,7 +486,7 @@ static const char *default_cgroup_pattern(int version)
 
 struct mount_ent {
 	char src[PATH_MAX];
-	const char *dst;
+	char dst[96]; /* rootfs-relative */
 	const char *opts;
 };
 
@@ -817,6 +818,29 @@ static bool try_reap(pid_t pid, struct tool_result *r)
 }
 
 /*
+ * A console master to read and discard while waiting for a tool. Only a
+ * stop helper (a process of its own) sets it: once the core has closed its
+ * console fds nobody else reads the PTY, and a container that prints while
+ * it shuts down would block LXC's monitor on a full PTY, and so the stop.
+ */
+static int console_sink = -1;
+
+/* Reads what the console has; false once it hung up. */
+static bool discard_console(int fd, short revents)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (revents & POLLIN) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return false;
+	}
+	return !(revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/*
  * Collects the child's output until it exits or the deadline passes, then
  * reaps it. The exit is watched through a pidfd, not through EOF alone,
  * because a daemonizing tool's descendants could hold the pipe open; on a
@@ -825,7 +849,7 @@ static bool try_reap(pid_t pid, struct tool_result *r)
 static void collect(pid_t pid, int out, long long deadline,
 		    struct tool_result *r)
 {
-	int pfd = pidfd_of(pid), st;
+	int pfd = pidfd_of(pid), st, sink = console_sink;
 	bool out_open = true, gone = false;
 	char buf[4096];
 	ssize_t n;
@@ -834,8 +858,9 @@ static void collect(pid_t pid, int out, long long deadline,
 	if (pfd < 0 && errno == ESRCH)
 		gone = true;
 	while (!gone) {
-		struct pollfd fds[2] = { { out_open ? out : -1, POLLIN, 0 },
-					 { pfd, POLLIN, 0 } };
+		struct pollfd fds[3] = { { out_open ? out : -1, POLLIN, 0 },
+					 { pfd, POLLIN, 0 },
+					 { sink, POLLIN, 0 } };
 		long long left = deadline - now_ms();
 
 		if (left <= 0) {
@@ -845,8 +870,10 @@ static void collect(pid_t pid, int out, long long deadline,
 		}
 		if (pfd < 0 && left > 20)
 			left = 20;
-		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+		if (poll(fds, 3, (int)left) < 0 && errno != EINTR)
 			break;
+		if (fds[2].revents && !discard_console(sink, fds[2].revents))
+			sink = -1; /* hung up: nothing more will come */
 		if (fds[0].revents) {
 			n = read(out, buf, sizeof(buf));
 			if (n > 0)
@@ -1233,8 +1260,9 @@ static int lxc_version(void)
 	if (ret < 0 || r.timed_out || r.out_len == 0) {
 		plog(PV_LOG_WARN, "'lxc-start --version' %s; assuming LXC 3.0",
 		     tool_outcome(&r, ret, why, sizeof(why)));
-		/* a probe that hangs would block every start of the loop */
-		if (r.timed_out)
+		/* a probe that ran (or hung) says the same next time; a
+		 * missing tool may yet appear, and costs no wait */
+		if (ret == 0)
 			lxc_version_cached = LXC_V(3, 0);
 		return LXC_V(3, 0);
 	}
@@ -1243,6 +1271,7 @@ static int lxc_version(void)
 		plog(PV_LOG_WARN,
 		     "cannot read LXC version from '%s'; assuming LXC 3.0",
 		     tool_said(&r));
+		lxc_version_cached = LXC_V(3, 0);
 		return LXC_V(3, 0);
 	}
 	lxc_version_cached = v;
@@ -1377,7 +1406,7 @@ static int resolve_role_mount(const struct role_mount *rm, const char *rev,
 	ret = build_path(rm->fn, m->src, sizeof(m->src), a, b);
 	if (ret)
 		return ret;
-	m->dst = rm->dst;
+	snprintf(m->dst, sizeof(m->dst), "%s", rm->dst);
 	m->opts = rm->is_file ? "bind,rw,create=file" : "bind,ro,create=dir";
 	if (rm->is_file) {
 		if (access(m->src, F_OK) < 0)
@@ -1407,14 +1436,46 @@ struct host_facts {
 	const char *release; /* uname -r */
 };
 
+static void add_mount(struct mount_ent *m, size_t *n, const char *src,
+		      const char *dst, const char *opts)
+{
+	snprintf(m[*n].src, sizeof(m[*n].src), "%s", src);
+	snprintf(m[*n].dst, sizeof(m[*n].dst), "%s", dst);
+	m[(*n)++].opts = opts;
+}
+
+/*
+ * The modules to bind: the host's own (core 2026.08's liblxc plugin) or
+ * the BSP's modules volume (2026.01). 1 when present, 0 when not, -errno.
+ */
+static int modules_source(const struct host_facts *h, char *buf,
+			  size_t size)
+{
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	if ((size_t)snprintf(buf, size, "%s/%s", h->modules_dir, h->release) >=
+		    size ||
+	    path_problem(buf))
+		return 0;
+	return is_dir(buf);
+#else
+	int ret;
+
+	(void)h;
+	ret = build_path(P_VOLUMES_PLAT, buf, size, "bsp", "modules.squashfs");
+	if (ret)
+		return ret;
+	return access(buf, F_OK) == 0;
+#endif
+}
+
 static int resolve_mounts(const struct pv_platform *p, const char *rev,
 			  const struct host_facts *h, struct mount_ent *m,
 			  size_t *n)
 {
 	bool mgmt = p->roles & PLAT_ROLE_MGMT;
 	const struct role_mount *rm = mgmt ? mgmt_mounts : app_mounts;
-	size_t count = mgmt ? 4 : 5;
-	static char modules_dst[80];
+	size_t count = mgmt ? ARRAY_SIZE(mgmt_mounts) : ARRAY_SIZE(app_mounts);
+	char src[PATH_MAX], dst[96];
 	int ret;
 
 	*n = 0;
@@ -1427,40 +1488,22 @@ static int resolve_mounts(const struct pv_platform *p, const char *rev,
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 	/* stat, not lstat: a dangling /dev/log link would fail the start */
 	if (p->std_log && h->dev_log && !path_problem(h->dev_log) &&
-	    access(h->dev_log, F_OK) == 0) {
-		snprintf(m[*n].src, sizeof(m[*n].src), "%s", h->dev_log);
-		m[*n].dst = "dev/log";
-		m[(*n)++].opts = "bind,create=file";
-	}
+	    access(h->dev_log, F_OK) == 0)
+		add_mount(m, n, h->dev_log, "dev/log", "bind,create=file");
 #endif
 	if (!p->automodfw)
 		return 0;
-	if (is_dir(h->firmware_dir) && !path_problem(h->firmware_dir)) {
-		snprintf(m[*n].src, sizeof(m[*n].src), "%s", h->firmware_dir);
-		m[*n].dst = "lib/firmware";
-		m[(*n)++].opts = "bind,ro,create=dir";
-	}
+	if (is_dir(h->firmware_dir) && !path_problem(h->firmware_dir))
+		add_mount(m, n, h->firmware_dir, "lib/firmware",
+			  "bind,ro,create=dir");
 	if (!h->release || !*h->release || value_problem(h->release) ||
 	    strpbrk(h->release, " \t/"))
 		return 0;
-#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
-	snprintf(m[*n].src, sizeof(m[*n].src), "%s/%s", h->modules_dir,
-		 h->release);
-	if (path_problem(m[*n].src) || !is_dir(m[*n].src))
-		return 0;
-	{
-#else
-	ret = build_path(P_VOLUMES_PLAT, m[*n].src, sizeof(m[*n].src), "bsp",
-			 "modules.squashfs");
-	if (ret)
+	ret = modules_source(h, src, sizeof(src));
+	if (ret <= 0)
 		return ret;
-	if (access(m[*n].src, F_OK) == 0) {
-#endif
-		snprintf(modules_dst, sizeof(modules_dst), "lib/modules/%s",
-			 h->release);
-		m[*n].dst = modules_dst;
-		m[(*n)++].opts = "bind,ro,create=dir";
-	}
+	snprintf(dst, sizeof(dst), "lib/modules/%s", h->release);
+	add_mount(m, n, src, dst, "bind,ro,create=dir");
 	return 0;
 }
 
@@ -1498,8 +1541,10 @@ static int list_hooks(const char *dir, bool export, char **out, size_t *n)
 		if (!hook_wanted(e->d_name, export))
 			continue;
 		if (*n == HOOKS_MAX) {
-			plog(PV_LOG_WARN, "more than %d hooks in '%s'",
+			/* a subset would depend on readdir order: refuse */
+			plog(PV_LOG_ERROR, "more than %d hooks in '%s'",
 			     HOOKS_MAX, dir);
+			ret = -E2BIG;
 			break;
 		}
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
@@ -1772,20 +1817,56 @@ static void relay_log(int from, int to)
 	}
 }
 
-static void start_helper(void *arg)
+/*
+ * The relay is forked before lxc-start: LXC logs while it starts, and with
+ * nobody reading, a verbose level fills the pipe and blocks the monitor,
+ * and so the start. It ends when LXC closes the log (the monitor exits);
+ * init (or the core as PID 1) reaps it. Returns the write end for -o, or -1
+ * (no relay: no -o).
+ */
+static int start_log_relay(struct start_job *j)
 {
-	struct start_job *j = arg;
-	int lxc_log[2] = { -1, -1 };
-	pid_t pid;
+	int lxc_log[2];
+	pid_t relay;
 
-	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
-	if (j->logfd >= 0 && pipe2(lxc_log, O_CLOEXEC) < 0) {
+	if (j->logfd < 0)
+		return -1;
+	if (pipe2(lxc_log, O_CLOEXEC) < 0) {
 		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
 		     strerror(errno));
 		close_fd(&j->logfd);
+		return -1;
 	}
-	pid = start_and_find_pid(j, lxc_log[1]);
-	close_fd(&lxc_log[1]);
+	relay = fork();
+	if (relay == 0) {
+		/* lives as long as the container: hold nothing of the core's */
+		int keep[] = { lxc_log[0], j->logfd, -1 };
+
+		alarm(0);
+		each_fd(close_unless, keep);
+		relay_log(lxc_log[0], j->logfd);
+		_exit(0);
+	}
+	if (relay < 0) {
+		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
+		     strerror(errno));
+		close_fd(&lxc_log[1]);
+	}
+	close_fd(&lxc_log[0]);
+	close_fd(&j->logfd);
+	return lxc_log[1];
+}
+
+static void start_helper(void *arg)
+{
+	struct start_job *j = arg;
+	int lxc_log_wr;
+	pid_t pid;
+
+	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
+	lxc_log_wr = start_log_relay(j);
+	pid = start_and_find_pid(j, lxc_log_wr);
+	close_fd(&lxc_log_wr);
 	if (pid < 0 && j->fixed_cgroups)
 		remove_stale_cgroups(j->name); /* best effort; see above */
 	/* the plugin first, so its getfd knows the verdict by the time the
@@ -1794,22 +1875,13 @@ static void start_helper(void *arg)
 	report_pid(j->pipefd, pid, j->name, "the core");
 	close_fd(&j->status_wr);
 	close_fd(&j->pipefd);
-	alarm(0);
-	if (lxc_log[0] >= 0) {
-		/* lives as long as the container: hold nothing of the core's */
-		int keep[] = { lxc_log[0], j->logfd, -1 };
-
-		each_fd(close_unless, keep);
-		relay_log(lxc_log[0], j->logfd);
-	}
-	close_fd(&lxc_log[0]);
-	close_fd(&j->logfd);
 }
 
 struct stop_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
 	char lxcpath[PATH_MAX];
 	char config[PATH_MAX];
+	int console; /* the kept master, -1 without a console */
 };
 
 /*
@@ -1826,6 +1898,7 @@ static void stop_helper(void *arg)
 	int ret;
 
 	alarm(PV_LXCCLI_STOP_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
+	console_sink = j->console;
 	build_stop_argv(&a, j->name, j->lxcpath, j->config,
 			PV_LXCCLI_STOP_TIMEOUT, false);
 	ret = run_tool(a.v,
@@ -1938,9 +2011,11 @@ static struct console_ent *ent_new(const char *name)
 static int open_console(struct console_ent *e, char *slave_path, size_t size)
 {
 	if (openpty(&e->master, &e->slave, NULL, NULL, NULL) < 0) {
+		int err = errno; /* the injected logger may change errno */
+
 		plog(PV_LOG_ERROR, "openpty for '%s': %s", e->name,
-		     strerror(errno));
-		return -errno;
+		     strerror(err));
+		return -err;
 	}
 	if (fcntl(e->master, F_SETFD, FD_CLOEXEC) < 0 ||
 	    fcntl(e->slave, F_SETFD, FD_CLOEXEC) < 0 ||
@@ -2192,9 +2267,11 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	int ret;
 
 	if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0) {
+		int err = errno; /* the injected logger may change errno */
+
 		plog(PV_LOG_ERROR, "pipe for '%s': %s", e->name,
-		     strerror(errno));
-		return -errno;
+		     strerror(err));
+		return -err;
 	}
 	strcpy(j->name, e->name);
 	strcpy(j->lxcpath, s->paths.lxcpath);
@@ -2322,6 +2399,7 @@ static void do_stop(struct pv_platform *p)
 	/* the helper holds a master until the container is down */
 	if (e)
 		keep[0] = e->keep >= 0 ? e->keep : e->master;
+	j.console = keep[0];
 	ret = spawn_detached(stop_helper, &j, keep);
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot fork the stop helper of '%s': %s",
@@ -2463,7 +2541,8 @@ int pv_validate_container_config(struct pv_platform *p, const char *conf_file)
 		     p ? why : "is missing");
 		return -1;
 	}
-	if (!conf_file || stat(conf_file, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (!conf_file || stat(conf_file, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    access(conf_file, R_OK) < 0) {
 		plog(PV_LOG_ERROR, "config '%s' of '%s' is not a readable "
 				   "regular file",
 		     conf_file ? conf_file : "(null)", p->name);

@@ -242,6 +242,19 @@ static const char stubborn_init[] =
 	"echo 'stubborn: up' > /dev/console\n"
 	"while :; do sleep 1 & wait $!; done\n";
 
+/* An init that prints about 100 KB on the console while it halts. */
+static const char chatty_init[] =
+	"#!/bin/sh\n"
+	"halt() {\n"
+	"\ti=0; while [ $i -lt 1500 ]; do\n"
+	"\t\techo \"chatty: shutting down, line $i of 1500, padding padding\"\n"
+	"\t\ti=$((i + 1)); done > /dev/console\n"
+	"\techo 'chatty: halted' >> /tmp/chatty.log; exit 0\n"
+	"}\n"
+	"trap halt USR1 PWR\n"
+	"echo 'chatty: up' > /dev/console\n"
+	"while :; do sleep 1 & wait $!; done\n";
+
 /* ---- fixtures ---- */
 
 static int group_setup(void **state)
@@ -260,6 +273,8 @@ static int group_setup(void **state)
 	write_file(path, check_init, 0755);
 	snprintf(path, sizeof(path), "%s/sbin/stubborn-init", rootfs);
 	write_file(path, stubborn_init, 0755);
+	snprintf(path, sizeof(path), "%s/sbin/chatty-init", rootfs);
+	write_file(path, chatty_init, 0755);
 	snprintf(path, sizeof(path), "%s/etc/motd", rootfs);
 	write_file(path, "from-image\n", 0644);
 	pvhost_opts_init(&o, plugin_path);
@@ -553,6 +568,52 @@ static void test_stop_is_graceful_after_the_core_closed_the_console(void **state
 		fail_msg("init never ran its halt trap: %s", log);
 }
 
+/* The core has closed its console fds: the plugin must keep the PTY
+ * drained, or LXC's monitor blocks on it and the stop with it. */
+static void test_stop_is_graceful_when_init_prints_on_the_way_out(void **state)
+{
+	char path[PATH_MAX + 32], *log;
+	struct pvhost_plat pl;
+	int killed = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tmp/chatty.log", rootfs);
+	unlink(path);
+	make_platform(&pl, "it-chatty", "/sbin/chatty-init", NULL);
+	start_ok(&pl);
+	console_has(&pl, "chatty: up");
+	assert_int_equal(pvhost_stop(host, &pl, &killed), 0);
+	assert_int_equal(killed, 0);
+	if (pl.stop_gone_ms > 1500)
+		fail_msg("init took %.0f ms to go", pl.stop_gone_ms);
+	log = read_text(path);
+	assert_non_null(log);
+	assert_non_null(strstr(log, "chatty: halted"));
+}
+
+/* LXC logs most while it starts: at TRACE with a long config that is more
+ * than a pipe holds, so the log must be read while lxc-start runs. */
+static void test_verbose_lxc_log_does_not_hold_up_the_start(void **state)
+{
+	char extra[16384];
+	struct pvhost_plat pl;
+	size_t len = 0;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(extra + len, sizeof(extra) - len,
+					"lxc.environment = PAD%d=x\n", i);
+	make_platform(&pl, "it-trace", NULL, extra);
+	host->opts.loglevel = 0;
+	assert_int_equal(pvhost_start(host, &pl), 0);
+	host->opts.loglevel = 2;
+	if (pvhost_wait_pid(host, &pl, 10000) <= 0)
+		fail_msg("no pid at TRACE; plugin said:\n%s", recent_log());
+	if (pl.pid_ms > 5000)
+		fail_msg("the start took %.0f ms", pl.pid_ms);
+	stop_ok(&pl);
+}
+
 static void test_init_ignoring_halt_is_killed_by_the_fallback(void **state)
 {
 	struct pvhost_plat pl;
@@ -753,6 +814,10 @@ int main(int argc, char **argv)
 			test_stop_is_graceful_after_the_core_closed_the_console),
 		cmocka_unit_test(
 			test_init_ignoring_halt_is_killed_by_the_fallback),
+		cmocka_unit_test(
+			test_stop_is_graceful_when_init_prints_on_the_way_out),
+		cmocka_unit_test(
+			test_verbose_lxc_log_does_not_hold_up_the_start),
 		cmocka_unit_test(test_missing_rootfs_gives_minus_one),
 		cmocka_unit_test(test_missing_init_gives_minus_one),
 		cmocka_unit_test(test_no_lxc_tools_gives_minus_one),

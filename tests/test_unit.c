@@ -788,6 +788,23 @@ static void test_hooks_are_listed_sorted_and_filtered(void **state)
 	free_strs(hooks, n);
 }
 
+static void test_too_many_hooks_refuse_instead_of_a_subset(void **state)
+{
+	char dir[300], path[400], *hooks[HOOKS_MAX];
+	size_t n = 9;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/many", sandbox);
+	assert_int_equal(mkdir_parents(dir, 0755), 0);
+	for (int i = 0; i <= HOOKS_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/%02d.sh", dir, i);
+		write_text(path, "#!/bin/sh\n", 0755);
+	}
+	assert_int_equal(list_hooks(dir, false, hooks, &n), -E2BIG);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(last_log, "more than 32 hooks"));
+}
+
 static void test_missing_hooks_folder_means_no_hooks(void **state)
 {
 	char *hooks[HOOKS_MAX];
@@ -1585,6 +1602,7 @@ int main(void)
 		T(test_hook_filter_follows_export),
 		T(test_hooks_are_listed_sorted_and_filtered),
 		T(test_missing_hooks_folder_means_no_hooks),
+		T(test_too_many_hooks_refuse_instead_of_a_subset),
 		T(test_start_argv),
 		T(test_info_argv),
 		T(test_stop_argv),
