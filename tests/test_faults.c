@@ -131,9 +131,30 @@ static void mkdirs(const char *path)
 	mkdir(buf, 0755);
 }
 
-static void sleep_ms(int ms)
+/*
+ * The tick of a bounded poll: what these loops wait for (a log line from a
+ * helper, a process gone from /proc) has no fd to wait on, so they look
+ * again every few ms until their deadline.
+ */
+static void poll_tick(int ms)
 {
 	poll(NULL, 0, ms);
+}
+
+/* poll() of one fd that a signal does not cut short (the PID 1 host's
+ * SIGCHLD reaper interrupts it). */
+static int poll_one(int fd, int timeout_ms)
+{
+	double end = pvhost_now_ms() + timeout_ms;
+	struct pollfd p = { fd, POLLIN, 0 };
+	int got;
+
+	do {
+		int left = (int)(end - pvhost_now_ms());
+
+		got = poll(&p, 1, left > 0 ? left : 0);
+	} while (got < 0 && errno == EINTR);
+	return got;
 }
 
 /* The generated config of a platform, or NULL. Caller frees. */
@@ -160,7 +181,7 @@ static bool helper_logged(const char *needle, int timeout_ms)
 	while (!pvhost_log_contains(h, needle)) {
 		if (pvhost_now_ms() > deadline)
 			return false;
-		sleep_ms(10);
+		poll_tick(10);
 	}
 	return true;
 }
@@ -260,7 +281,7 @@ static bool wait_no_procs(double deadline, char *desc, size_t dsize)
 			return true;
 		if (pvhost_now_ms() > deadline)
 			return false;
-		sleep_ms(20);
+		poll_tick(20);
 	}
 }
 
@@ -285,7 +306,7 @@ static void kill_ours(void)
 				close(fd);
 			}
 		}
-		sleep_ms(20);
+		poll_tick(20);
 	}
 }
 
@@ -725,10 +746,9 @@ static void finish(struct baseline *b, double t0, int deadline_ms)
 /* After the one pid_t, the pipe must close: nobody else writes to it. */
 static void assert_pid_pipe_eof(int fd, int timeout_ms)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
 	pid_t extra;
 
-	assert_int_equal(poll(&p, 1, timeout_ms), 1);
+	assert_int_equal(poll_one(fd, timeout_ms), 1);
 	assert_int_equal(read(fd, &extra, sizeof(extra)), 0);
 }
 
@@ -964,8 +984,8 @@ static void test_lxc_info_printing_a_pid_that_does_not_exist(void **state)
 	assert_true(gone > 0);
 	/* reaped by us or by pvhost's PID 1 handler, whichever is first */
 	waitpid(gone, NULL, 0);
-	while (kill(gone, 0) == 0)
-		sleep_ms(1);
+	for (int i = 0; i < 5000 && kill(gone, 0) == 0; i++)
+		poll_tick(1);
 	snprintf(num, sizeof(num), "%d", (int)gone);
 	fake("FLT_DEAD_PID", num);
 	info_fails("dead", "fltinfodead", "does not exist", TOOL_MS);
@@ -1125,8 +1145,18 @@ static const char *run_child(const char *mode, int timeout_ms)
 	}
 	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0) {
+		double end = pvhost_now_ms() + timeout_ms;
+		int got;
+
 		p = (struct pollfd){ pfd, POLLIN, 0 };
-		if (poll(&p, 1, timeout_ms) != 1) {
+		/* poll() is never restarted after a signal, and this host's
+		 * SIGCHLD reaper runs when the child exits */
+		do {
+			int left = (int)(end - pvhost_now_ms());
+
+			got = poll(&p, 1, left > 0 ? left : 0);
+		} while (got < 0 && errno == EINTR);
+		if (got != 1) {
 			syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 			close(pfd);
 			fail_msg("child mode %s did not end in %d ms", mode,
@@ -2119,7 +2149,7 @@ static bool child_wait_gone(pid_t pid, int timeout_ms)
 		if (pvhost_now_ms() > deadline)
 			return false;
 		reap_all();
-		sleep_ms(5);
+		poll_tick(5);
 	}
 	return true;
 }
@@ -2202,7 +2232,6 @@ static const char *child_no_setters(void)
 	struct raw_plugin r;
 	struct pv_platform p;
 	struct pv_group g;
-	struct pollfd pp;
 	const char *err = raw_load(&r);
 	int pfd[2];
 	pid_t pid = 0;
@@ -2219,8 +2248,7 @@ static const char *child_no_setters(void)
 	if (r.start(&p, "0", conf, -1, pfd[1]) != 0)
 		return "start failed";
 	close(pfd[1]);
-	pp = (struct pollfd){ pfd[0], POLLIN, 0 };
-	if (poll(&pp, 1, 5000) != 1 ||
+	if (poll_one(pfd[0], 5000) != 1 ||
 	    read(pfd[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
 		return "no pid";
 	close(pfd[0]);
