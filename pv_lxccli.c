@@ -298,46 +298,47 @@ static bool key_is(const struct cfg_line *l, const char *key)
 	return l->key_len == strlen(key) && !memcmp(l->key, key, l->key_len);
 }
 
-/* True when some line of the config sets one of the keys (NULL-ended). */
-static bool cfg_sets_key(const char *text, size_t len,
-			 const char *const *keys)
+/* The config's key lines one at a time; *pos starts at the text. */
+static bool next_key_line(const char **pos, const char *end,
+			  struct cfg_line *l)
 {
-	const char *s = text, *end = text + len, *nl;
-	struct cfg_line l;
+	while (*pos < end) {
+		const char *s = *pos, *nl = memchr(s, '\n', (size_t)(end - s));
 
-	for (; s < end; s = nl + 1) {
-		nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			nl = end;
-		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1)
-			continue;
-		for (const char *const *k = keys; *k; k++)
-			if (key_is(&l, *k))
-				return true;
+		*pos = nl < end ? nl + 1 : end;
+		if (split_cfg_line(s, (size_t)(nl - s), l) == 1)
+			return true;
 	}
 	return false;
 }
 
-/* The last value the config gives one of the keys, copied into buf. */
+static bool key_in(const struct cfg_line *l, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (key_is(l, *keys))
+			return true;
+	return false;
+}
+
+/*
+ * The last value the config gives one of the keys (NULL-ended), copied
+ * into buf when there is one; false when no line sets them.
+ */
 static bool cfg_last_value(const char *text, size_t len,
 			   const char *const *keys, char *buf, size_t size)
 {
-	const char *s = text, *end = text + len, *nl;
+	const char *pos = text;
 	struct cfg_line l;
 	bool found = false;
 
-	for (; s < end; s = nl + 1) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			nl = end;
-		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1)
+	while (next_key_line(&pos, text + len, &l)) {
+		if (!key_in(&l, keys))
 			continue;
-		for (const char *const *k = keys; *k; k++) {
-			if (!key_is(&l, *k))
-				continue;
+		if (buf)
 			snprintf(buf, size, "%.*s", (int)l.val_len, l.val);
-			found = true;
-		}
+		found = true;
 	}
 	return found;
 }
@@ -438,7 +439,7 @@ static bool cfg_sets_uts_name(const char *text, size_t len)
 	static const char *const keys[] = { "lxc.uts.name", "lxc.utsname",
 					    NULL };
 
-	return cfg_sets_key(text, len, keys);
+	return cfg_last_value(text, len, keys, NULL, 0);
 }
 
 /* LXC versions as major * 10000 + minor * 100 + patch. */
@@ -2435,20 +2436,16 @@ static bool is_ipv4_address_key(const struct cfg_line *l)
 static int each_static_ip(const char *text, size_t len,
 			  void (*cb)(uint32_t ip, void *ctx), void *ctx)
 {
-	const char *s = text, *end = text + len, *nl;
+	const char *pos = text;
 	struct cfg_line l;
 	int found = 0;
 
-	for (; s < end; s = nl + 1) {
+	while (next_key_line(&pos, text + len, &l)) {
 		char addr[INET_ADDRSTRLEN];
 		struct in_addr in;
 		size_t n;
 
-		nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			nl = end;
-		if (split_cfg_line(s, (size_t)(nl - s), &l) != 1 ||
-		    !is_ipv4_address_key(&l))
+		if (!is_ipv4_address_key(&l))
 			continue;
 		/* bounded: the text need not be NUL-terminated */
 		for (n = 0; n < l.val_len && !strchr("/ \t", l.val[n]); n++)
