@@ -819,24 +819,34 @@ static bool try_reap(pid_t pid, struct tool_result *r)
 }
 
 /*
- * A console master to read and discard while waiting for a tool. Only a
- * stop helper (a process of its own) sets it: once the core has closed its
- * console fds nobody else reads the PTY, and a container that prints while
- * it shuts down would block LXC's monitor on a full PTY, and so the stop.
+ * An fd a helper must keep reading while it waits for a tool, and where
+ * what it reads goes (-1: nowhere). Helpers are processes of their own, so
+ * a file-level pair is theirs alone. The start helper passes LXC's log to
+ * the core while lxc-start runs: LXC logs most then, and an unread pipe
+ * blocks its monitor, and the start. The stop helper drains the console:
+ * the core has closed its fds, and a container that prints while it stops
+ * would block the monitor on a full PTY, and the stop.
  */
-static int console_sink = -1;
+static int pass_from = -1, pass_to = -1;
 
-/* Reads what the console has; false once it hung up. */
-static bool discard_console(int fd, short revents)
+/*
+ * Passes on what there is, without waiting; never blocks on pass_to
+ * (non-blocking: a reader that stopped loses lines). False once pass_from
+ * hung up or ended.
+ */
+static bool pass_on(short revents)
 {
 	char buf[4096];
 	ssize_t n;
 
 	if (revents & POLLIN) {
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			;
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return false;
+		n = read(pass_from, buf, sizeof(buf));
+		if (n > 0 && pass_to >= 0 && write(pass_to, buf, (size_t)n) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			pass_to = -1; /* the core closed its end */
+		if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+			return true;
+		return false;
 	}
 	return !(revents & (POLLHUP | POLLERR | POLLNVAL));
 }
@@ -850,7 +860,8 @@ static bool discard_console(int fd, short revents)
 static void collect(pid_t pid, int out, long long deadline,
 		    struct tool_result *r)
 {
-	int pfd = pidfd_of(pid), st, sink = console_sink;
+	int pfd = pidfd_of(pid), st;
+	bool passing = pass_from >= 0;
 	bool out_open = true, gone = false;
 	char buf[4096];
 	ssize_t n;
@@ -861,7 +872,8 @@ static void collect(pid_t pid, int out, long long deadline,
 	while (!gone) {
 		struct pollfd fds[3] = { { out_open ? out : -1, POLLIN, 0 },
 					 { pfd, POLLIN, 0 },
-					 { sink, POLLIN, 0 } };
+					 { passing ? pass_from : -1, POLLIN,
+					   0 } };
 		long long left = deadline - now_ms();
 
 		if (left <= 0) {
@@ -873,8 +885,8 @@ static void collect(pid_t pid, int out, long long deadline,
 			left = 20;
 		if (poll(fds, 3, (int)left) < 0 && errno != EINTR)
 			break;
-		if (fds[2].revents && !discard_console(sink, fds[2].revents))
-			sink = -1; /* hung up: nothing more will come */
+		if (fds[2].revents && !pass_on(fds[2].revents))
+			passing = false; /* ended: nothing more will come */
 		if (fds[0].revents) {
 			n = read(out, buf, sizeof(buf));
 			if (n > 0)
@@ -1818,56 +1830,24 @@ static void relay_log(int from, int to)
 	}
 }
 
-/*
- * The relay is forked before lxc-start: LXC logs while it starts, and with
- * nobody reading, a verbose level fills the pipe and blocks the monitor,
- * and so the start. It ends when LXC closes the log (the monitor exits);
- * init (or the core as PID 1) reaps it. Returns the write end for -o, or -1
- * (no relay: no -o).
- */
-static int start_log_relay(struct start_job *j)
-{
-	int lxc_log[2];
-	pid_t relay;
-
-	if (j->logfd < 0)
-		return -1;
-	if (pipe2(lxc_log, O_CLOEXEC) < 0) {
-		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
-		     strerror(errno));
-		close_fd(&j->logfd);
-		return -1;
-	}
-	relay = fork();
-	if (relay == 0) {
-		/* lives as long as the container: hold nothing of the core's */
-		int keep[] = { lxc_log[0], j->logfd, -1 };
-
-		alarm(0);
-		each_fd(close_unless, keep);
-		relay_log(lxc_log[0], j->logfd);
-		_exit(0);
-	}
-	if (relay < 0) {
-		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
-		     strerror(errno));
-		close_fd(&lxc_log[1]);
-	}
-	close_fd(&lxc_log[0]);
-	close_fd(&j->logfd);
-	return lxc_log[1];
-}
-
 static void start_helper(void *arg)
 {
 	struct start_job *j = arg;
-	int lxc_log_wr;
+	int lxc_log[2] = { -1, -1 };
 	pid_t pid;
 
 	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
-	lxc_log_wr = start_log_relay(j);
-	pid = start_and_find_pid(j, lxc_log_wr);
-	close_fd(&lxc_log_wr);
+	if (j->logfd >= 0 && pipe2(lxc_log, O_CLOEXEC) < 0) {
+		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
+		     strerror(errno));
+		close_fd(&j->logfd);
+	}
+	/* LXC's log flows to the core from the first line on */
+	pass_from = lxc_log[0];
+	pass_to = j->logfd;
+	pid = start_and_find_pid(j, lxc_log[1]);
+	close_fd(&lxc_log[1]);
+	pass_from = pass_to = -1;
 	if (pid < 0 && j->fixed_cgroups)
 		remove_stale_cgroups(j->name); /* best effort; see above */
 	/* the plugin first, so its getfd knows the verdict by the time the
@@ -1876,6 +1856,16 @@ static void start_helper(void *arg)
 	report_pid(j->pipefd, pid, j->name, "the core");
 	close_fd(&j->status_wr);
 	close_fd(&j->pipefd);
+	alarm(0);
+	if (lxc_log[0] >= 0) {
+		/* lives as long as the container: hold nothing of the core's */
+		int keep[] = { lxc_log[0], j->logfd, -1 };
+
+		each_fd(close_unless, keep);
+		relay_log(lxc_log[0], j->logfd);
+	}
+	close_fd(&lxc_log[0]);
+	close_fd(&j->logfd);
 }
 
 struct stop_job {
@@ -1899,7 +1889,7 @@ static void stop_helper(void *arg)
 	int ret;
 
 	alarm(PV_LXCCLI_STOP_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
-	console_sink = j->console;
+	pass_from = j->console; /* read and dropped: see pass_from */
 	build_stop_argv(&a, j->name, j->lxcpath, j->config,
 			PV_LXCCLI_STOP_TIMEOUT, false);
 	ret = run_tool(a.v,
