@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo: LXC runs containers as root here: sudo bash tests/demo.sh" >&2
+	echo "demo: LXC runs containers as root: run it as root (bash tests/demo.sh)" >&2
 	exit 1
 fi
 bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc \
