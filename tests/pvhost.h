@@ -331,6 +331,8 @@ int pvhost_make_rootfs(const char *dir, const char *init_script);
 int pvhost_write_lxc_conf(const char *path, const char *rootfs,
 			  const char *init_cmd, const char *extra_lines);
 
+/* mkdir -p: every missing folder of path, with mode; 0 or -1 (errno). */
+int pvhost_mkdir_p(const char *path, mode_t mode);
 /* Removes a tree without crossing mount points; refuses "" and "/". */
 int pvhost_rm_rf(const char *path);
 

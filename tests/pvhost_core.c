@@ -82,7 +82,7 @@ static void close_fd(int *fd)
 	errno = saved;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+int pvhost_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -450,7 +450,7 @@ static int make_sandbox(struct pvhost *h)
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (join(path, sizeof(path), h->sandbox, dirs[i]) < 0 ||
-		    mkdir_p(path, 0755) < 0) {
+		    pvhost_mkdir_p(path, 0755) < 0) {
 			pvhost_vlog(MODULE, PV_LOG_ERROR,
 				    "cannot create '%s/%s': %s", h->sandbox,
 				    dirs[i], strerror(errno));
@@ -531,7 +531,7 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 			goto fail;
 		}
 		strcpy(h->sandbox, o->sandbox);
-		if (mkdir_p(h->sandbox, 0755) < 0) {
+		if (pvhost_mkdir_p(h->sandbox, 0755) < 0) {
 			pvhost_vlog(MODULE, PV_LOG_ERROR,
 				    "cannot create sandbox '%s': %s",
 				    h->sandbox, strerror(errno));
@@ -1336,7 +1336,7 @@ static int make_applet_links(const char *dir)
 			goto out;
 		slash = strrchr(path, '/');
 		*slash = '\0';
-		if (mkdir_p(path, 0755) < 0)
+		if (pvhost_mkdir_p(path, 0755) < 0)
 			goto out;
 		*slash = '/';
 		if (symlink("/bin/busybox", path) < 0 && errno != EEXIST)
@@ -1364,12 +1364,12 @@ int pvhost_make_rootfs(const char *dir, const char *init_script)
 
 	if (!init_script)
 		init_script = PVHOST_TEST_INIT;
-	if (mkdir_p(dir, 0755) < 0)
+	if (pvhost_mkdir_p(dir, 0755) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		step = dirs[i];
 		if (join(path, sizeof(path), dir, dirs[i]) < 0 ||
-		    mkdir_p(path, 0755) < 0)
+		    pvhost_mkdir_p(path, 0755) < 0)
 			goto fail;
 	}
 	step = "tmp";

@@ -116,20 +116,6 @@ static char *slurp(const char *path, size_t *len_out)
 	return buf;
 }
 
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(buf, 0755);
-		*s = '/';
-	}
-	mkdir(buf, 0755);
-}
 
 /*
  * The tick of a bounded poll: what these loops wait for (a log line from a
@@ -569,7 +555,7 @@ static void install_fakes(void)
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	snprintf(path, sizeof(path), "%s/state", dir);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	setenv("FLT_DIR", dir, 1);
 	setenv("FLT_SELF", self_exe, 1);
 	fakes_reset();
@@ -688,11 +674,11 @@ static void precreate_core_dirs(const char *name)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/pv/logs/0/%s", sb, name);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	snprintf(path, sizeof(path), "%s/pv/user-meta.%s", sb, name);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	snprintf(path, sizeof(path), "%s/pv/device-meta.%s", sb, name);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 }
 
 /* ---- one case: baseline, pid pipe, deadline, leftovers ---- */
@@ -1102,7 +1088,7 @@ static void test_no_lxc_tools_on_path(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/empty", dir);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	setenv("PATH", path, 1);
 	begin(&b);
 	plat(&cur, "fltnotools", NULL);
@@ -1235,7 +1221,7 @@ static void test_no_lxc_tools_in_a_fresh_process(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/empty", dir);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	setenv("PATH", path, 1);
 	out = run_child("no-tools", 15000);
 	assert_non_null(out);
@@ -1784,7 +1770,7 @@ static void test_runtime_folder_taken_by_a_file_is_refused(void **state)
 
 	(void)state;
 	runtime_path(path, sizeof(path), "fltrunfile");
-	mkdirs(RUNDIR);
+	pvhost_mkdir_p(RUNDIR, 0755);
 	write_text(path, "not a folder\n");
 	strcpy(undo_path, path);
 	precreate_core_dirs("fltrunfile");
@@ -1804,7 +1790,7 @@ static void test_runtime_folder_symlink_is_not_followed(void **state)
 
 	(void)state;
 	runtime_path(path, sizeof(path), "fltrunlink");
-	mkdirs(RUNDIR);
+	pvhost_mkdir_p(RUNDIR, 0755);
 	assert_int_equal(symlink(elsewhere, path), 0);
 	precreate_core_dirs("fltrunlink");
 	plat(&pl, "fltrunlink", NULL);
@@ -1840,7 +1826,7 @@ static void test_config_symlink_in_runtime_folder_is_replaced(void **state)
 
 	(void)state;
 	runtime_path(path, sizeof(path), "fltcfglink");
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	snprintf(target, sizeof(target), "%s/target", elsewhere);
 	write_text(target, "untouched\n");
 	strcat(path, "/config");
@@ -1865,7 +1851,7 @@ static void test_config_name_taken_by_a_folder_is_refused(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/fltcfgdir/config/keep", RUNDIR);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	precreate_core_dirs("fltcfgdir");
 	plat(&pl, "fltcfgdir", NULL);
 	expect_refused(&pl, "cannot write '" RUNDIR "/fltcfgdir/config': Is a "
@@ -1915,7 +1901,7 @@ static void test_read_only_runtime_folder_is_refused(void **state)
 		skip();
 	}
 	runtime_path(path, sizeof(path), "fltrunro");
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	precreate_core_dirs("fltrunro");
 	begin(&b);
 	snap_take(&snap_a, NULL);
@@ -2365,10 +2351,10 @@ static int group_setup(void **state)
 	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
 	snprintf(log_path, sizeof(log_path), "%s/plugin.log", dir);
 	snprintf(conf, sizeof(conf), "%s/conf/good.conf", dir);
-	mkdirs(bin);
-	mkdirs(elsewhere);
+	pvhost_mkdir_p(bin, 0755);
+	pvhost_mkdir_p(elsewhere, 0755);
 	snprintf(path, sizeof(path), "%s/conf", dir);
-	mkdirs(path);
+	pvhost_mkdir_p(path, 0755);
 	install_fakes();
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
 	if (pvhost_write_lxc_conf(conf, path, NULL, NULL) < 0)

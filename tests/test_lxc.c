@@ -109,21 +109,6 @@ static void conf_path(char *buf, size_t size, const char *name)
 		 name);
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 /* A platform folder like a trail's: the config, and run.json if asked. */
 static void make_platform(struct pvhost_plat *pl, const char *name,
@@ -133,7 +118,7 @@ static void make_platform(struct pvhost_plat *pl, const char *name,
 
 	conf_path(conf, sizeof(conf), name);
 	snprintf(dir, sizeof(dir), "%s/trails/0/%s", sandbox, name);
-	assert_int_equal(mkdir_p(dir), 0);
+	assert_int_equal(pvhost_mkdir_p(dir, 0755), 0);
 	assert_int_equal(pvhost_write_lxc_conf(conf, rootfs, init_cmd, extra),
 			 0);
 	assert_int_equal(pvhost_plat_init(pl, name, conf), 0);
@@ -450,11 +435,11 @@ static void test_config_overlay_shadows_the_image(void **state)
 
 	(void)state;
 	snprintf(up, sizeof(up), "%s/ovl/upper", sandbox);
-	assert_int_equal(mkdir_p(up), 0);
+	assert_int_equal(pvhost_mkdir_p(up, 0755), 0);
 	snprintf(cfg, sizeof(cfg), "%s/ovl/olwork", sandbox);
-	assert_int_equal(mkdir_p(cfg), 0);
+	assert_int_equal(pvhost_mkdir_p(cfg, 0755), 0);
 	snprintf(cfg, sizeof(cfg), "%s/configs/it-ovl/etc", sandbox);
-	assert_int_equal(mkdir_p(cfg), 0);
+	assert_int_equal(pvhost_mkdir_p(cfg, 0755), 0);
 	strcat(cfg, "/motd");
 	write_file(cfg, "from-configs\n", 0644);
 	snprintf(extra, sizeof(extra), "lxc.rootfs.path = overlayfs:%s:%s\n",
@@ -700,7 +685,7 @@ static void test_no_lxc_tools_gives_minus_one(void **state)
 
 	(void)state;
 	snprintf(empty, sizeof(empty), "%s/empty-bin", sandbox);
-	assert_int_equal(mkdir_p(empty), 0);
+	assert_int_equal(pvhost_mkdir_p(empty, 0755), 0);
 	make_platform(&pl, "it-notools", NULL, NULL);
 	setenv("PATH", empty, 1);
 	assert_start_fails_cleanly(&pl, "could not run: No such file");

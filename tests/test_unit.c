@@ -667,6 +667,22 @@ static void test_mgmt_mounts_are_the_four_pantavisor_folders(void **state)
 		assert_string_equal(m[i].opts, "bind,ro,create=dir");
 }
 
+/* A firmware folder and a modules source where the core would have them. */
+static void make_modfw_sources(char fw[300], char mods[400],
+			       char modules_dir[300])
+{
+	snprintf(fw, 300, "%s/firmware", sandbox);
+	snprintf(modules_dir, 300, "%s/modules", sandbox);
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	/* core 2026.08's liblxc plugin binds the host's own modules */
+	snprintf(mods, 400, "%s/6.1.0-test", modules_dir);
+#else
+	snprintf(mods, 400, "%s/volumes/bsp/modules.squashfs", sandbox);
+#endif
+	assert_int_equal(mkdir_parents(fw, 0755), 0);
+	assert_int_equal(mkdir_parents(mods, 0755), 0);
+}
+
 static void test_automodfw_on_binds_firmware_and_modules(void **state)
 {
 	char fw[300], mods[400], modules_dir[300];
@@ -678,17 +694,7 @@ static void test_automodfw_on_binds_firmware_and_modules(void **state)
 	size_t n;
 
 	(void)state;
-	snprintf(fw, sizeof(fw), "%s/firmware", sandbox);
-	snprintf(modules_dir, sizeof(modules_dir), "%s/modules", sandbox);
-#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
-	/* core 2026.08's liblxc plugin binds the host's own modules */
-	snprintf(mods, sizeof(mods), "%s/6.1.0-test", modules_dir);
-#else
-	snprintf(mods, sizeof(mods), "%s/volumes/bsp/modules.squashfs",
-		 sandbox);
-#endif
-	assert_int_equal(mkdir_parents(fw, 0755), 0);
-	assert_int_equal(mkdir_parents(mods, 0755), 0);
+	make_modfw_sources(fw, mods, modules_dir);
 	make_platform(&p, "app");
 	assert_int_equal(resolve_mounts(&p, "0", &h, m, &n), 0);
 	assert_int_equal(n, 7);
@@ -710,17 +716,7 @@ static void test_automodfw_off_binds_neither(void **state)
 	size_t n;
 
 	(void)state;
-	snprintf(fw, sizeof(fw), "%s/firmware", sandbox);
-	snprintf(modules_dir, sizeof(modules_dir), "%s/modules", sandbox);
-#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
-	/* core 2026.08's liblxc plugin binds the host's own modules */
-	snprintf(mods, sizeof(mods), "%s/6.1.0-test", modules_dir);
-#else
-	snprintf(mods, sizeof(mods), "%s/volumes/bsp/modules.squashfs",
-		 sandbox);
-#endif
-	assert_int_equal(mkdir_parents(fw, 0755), 0);
-	assert_int_equal(mkdir_parents(mods, 0755), 0);
+	make_modfw_sources(fw, mods, modules_dir);
 	make_platform(&p, "app");
 	p.automodfw = false;
 	assert_int_equal(resolve_mounts(&p, "0", &h, m, &n), 0);
