@@ -195,6 +195,45 @@ out:
 	return ret;
 }
 
+/*
+ * Reads a /proc file, whose size stat() does not tell, up to 64 KiB; the
+ * text is NUL-terminated. The caller frees *out.
+ */
+static int read_proc(const char *path, char **out, size_t *out_len)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1);
+	ssize_t n;
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+out:
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
 /* ------------------------------------------------------------- validation */
 
 /*
@@ -458,6 +497,7 @@ enum lxc_key {
 	KEY_CGROUP2_DEVICES,
 	KEY_CGROUP_DIR,
 	KEY_INIT_CMD_QUOTES,
+	KEY_CGROUP_RELATIVE,
 	KEY_COUNT
 };
 
@@ -468,6 +508,7 @@ static const struct {
 	[KEY_CGROUP2_DEVICES] = { "lxc.cgroup2.devices.allow", LXC_V(3, 0) },
 	[KEY_CGROUP_DIR] = { "lxc.cgroup.dir.container/monitor", LXC_V(5, 0) },
 	[KEY_INIT_CMD_QUOTES] = { "quotes in lxc.init.cmd", LXC_V(6, 0) },
+	[KEY_CGROUP_RELATIVE] = { "lxc.cgroup.relative", LXC_V(3, 1) },
 };
 
 static bool lxc_has(int version, enum lxc_key k)
@@ -487,7 +528,7 @@ static const char *default_cgroup_pattern(int version)
 
 struct mount_ent {
 	char src[PATH_MAX];
-	char dst[96]; /* rootfs-relative */
+	char dst[256]; /* rootfs-relative */
 	const char *opts;
 };
 
@@ -507,6 +548,7 @@ struct cfg_in {
 	int lxc_version;
 	int loglevel;
 	bool unified;
+	bool appengine; /* Pantavisor runs as a process on a Linux host */
 	size_t n_mounts;
 	const struct mount_ent *mounts;
 	size_t n_hooks;
@@ -561,6 +603,10 @@ static void write_additions(FILE *f, const struct cfg_in *c, bool has_uts)
 	fprintf(f, "lxc.log.level = %d\n", c->loglevel);
 	if (c->console)
 		fprintf(f, "lxc.console.path = %s\n", c->console);
+	/* the liblxc plugin's rule: in appengine mode the core's cgroup
+	 * (maybe a namespace root it unshared) is where the container goes */
+	if (c->appengine && lxc_has(c->lxc_version, KEY_CGROUP_RELATIVE))
+		fprintf(f, "lxc.cgroup.relative = 1\n");
 	if (lxc_has(c->lxc_version, KEY_CGROUP_DIR))
 		fprintf(f,
 			"lxc.cgroup.dir.container = lxc/%s\n"
@@ -633,6 +679,133 @@ static int write_config_file(int dfd, const struct cfg_in *c, const char *orig,
 fail:
 	unlinkat(dfd, tmp, 0);
 	return ret;
+}
+
+/* ------------------------------------------------------------ LXC's log */
+
+/*
+ * LXC's own log reaches the start helper through a pipe (-o
+ * /proc/self/fd/N), one line per record:
+ *   "lxc-start NAME 20261201204246.676 ERROR    cgfsng - FILE:FUNC:LINE - MSG"
+ * The helper passes the lines at the core's level on to the core's logfd
+ * and keeps the first ERROR line, LXC's reason for a failed start, which
+ * lxc-start itself never prints ("Additional information can be obtained
+ * by setting the --logfile and --logpriority options").
+ */
+#define LXC_LOG_ERROR 5 /* LXC's scale: 0 TRACE .. 8 FATAL */
+
+static const char *const lxc_level_names[9] = {
+	"TRACE", "DEBUG", "INFO", "NOTICE", "WARN",
+	"ERROR", "CRIT",  "ALERT", "FATAL",
+};
+
+struct log_relay {
+	int to;	       /* the core's logfd (non-blocking), -1: none */
+	int min_level; /* the core's level: lower ones are not passed on */
+	char line[1024];
+	size_t len;
+	char first_error[512];
+};
+
+/* The level word of a record, the fourth field; -1 when there is none. */
+static int log_line_level(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	for (int field = 0; field < 3; field++) {
+		while (i < len && s[i] != ' ')
+			i++;
+		while (i < len && s[i] == ' ')
+			i++;
+	}
+	for (n = 0; i + n < len && s[i + n] != ' '; n++)
+		;
+	for (int lv = 0; lv < 9; lv++)
+		if (strlen(lxc_level_names[lv]) == n &&
+		    !memcmp(s + i, lxc_level_names[lv], n))
+			return lv;
+	return -1;
+}
+
+/* The message of a record: what follows its second " - ". */
+static void keep_reason(struct log_relay *r, const char *s, size_t len)
+{
+	const char *m = s, *end = s + len, *d;
+
+	for (int i = 0; i < 2; i++) {
+		d = memmem(m, (size_t)(end - m), " - ", 3);
+		if (!d)
+			break;
+		m = d + 3;
+	}
+	if (m == s || m >= end)
+		m = s;
+	snprintf(r->first_error, sizeof(r->first_error), "%.*s",
+		 (int)(end - m), m);
+}
+
+/* One whole line: kept when it is the first ERROR, passed on when wanted. */
+static void relay_line(struct log_relay *r, const char *s, size_t len)
+{
+	int lv = log_line_level(s, len);
+
+	if (lv >= LXC_LOG_ERROR && !r->first_error[0])
+		keep_reason(r, s, len);
+	if (r->to < 0 || (lv >= 0 && lv < r->min_level))
+		return;
+	/* non-blocking: a reader that fell behind loses lines, LXC waits not */
+	if (write(r->to, s, len) < 0 && errno != EAGAIN && errno != EINTR)
+		r->to = -1; /* the core closed its end */
+}
+
+static void relay_feed(struct log_relay *r, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		r->line[r->len++] = buf[i];
+		if (buf[i] != '\n' && r->len < sizeof(r->line))
+			continue;
+		relay_line(r, r->line, r->len);
+		r->len = 0;
+	}
+}
+
+/* What is left when the log ends without a final newline. */
+static void relay_flush(struct log_relay *r)
+{
+	if (r->len)
+		relay_line(r, r->line, r->len);
+	r->len = 0;
+}
+
+/*
+ * Relays until the writers are gone (EOF) or the deadline passes (-1: no
+ * deadline, for the container's life). The writers are lxc-start and its
+ * daemonized monitor, so EOF is the moment the monitor has exited.
+ */
+static void relay_until_eof(struct log_relay *r, int from, long long deadline)
+{
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		struct pollfd pfd = { from, POLLIN, 0 };
+		long long left = deadline < 0 ? -1 : deadline - now_ms();
+
+		if (deadline >= 0 && left <= 0)
+			break;
+		if (poll(&pfd, 1, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n = read(from, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+		relay_feed(r, buf, (size_t)n);
+	}
+	relay_flush(r);
 }
 
 /* -------------------------------------------------------------- spawning */
@@ -819,21 +992,18 @@ static bool try_reap(pid_t pid, struct tool_result *r)
 }
 
 /*
- * An fd a helper must keep reading while it waits for a tool, and where
- * what it reads goes (-1: nowhere). Helpers are processes of their own, so
- * a file-level pair is theirs alone. The start helper passes LXC's log to
- * the core while lxc-start runs: LXC logs most then, and an unread pipe
- * blocks its monitor, and the start. The stop helper drains the console:
- * the core has closed its fds, and a container that prints while it stops
- * would block the monitor on a full PTY, and the stop.
+ * An fd a helper must keep reading while it waits for a tool, and what
+ * becomes of what it reads. Helpers are processes of their own, so a
+ * file-level pair is theirs alone. The start helper relays LXC's log while
+ * lxc-start runs: LXC logs most then, and an unread pipe blocks its
+ * monitor, and the start. The stop helper drains the console (pass_relay
+ * NULL: read and dropped): the core has closed its fds, and a container
+ * that prints while it stops would block the monitor on a full PTY.
  */
-static int pass_from = -1, pass_to = -1;
+static int pass_from = -1;
+static struct log_relay *pass_relay;
 
-/*
- * Passes on what there is, without waiting; never blocks on pass_to
- * (non-blocking: a reader that stopped loses lines). False once pass_from
- * hung up or ended.
- */
+/* Takes what there is, without waiting. False once pass_from ended. */
 static bool pass_on(short revents)
 {
 	char buf[4096];
@@ -841,9 +1011,8 @@ static bool pass_on(short revents)
 
 	if (revents & POLLIN) {
 		n = read(pass_from, buf, sizeof(buf));
-		if (n > 0 && pass_to >= 0 && write(pass_to, buf, (size_t)n) < 0 &&
-		    errno != EAGAIN && errno != EINTR)
-			pass_to = -1; /* the core closed its end */
+		if (n > 0 && pass_relay)
+			relay_feed(pass_relay, buf, (size_t)n);
 		if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 			return true;
 		return false;
@@ -1049,11 +1218,6 @@ struct argv_buf {
 	int n;
 };
 
-static const char *const lxc_level_names[9] = {
-	"TRACE", "DEBUG", "INFO", "NOTICE", "WARN",
-	"ERROR", "CRIT",  "ALERT", "FATAL",
-};
-
 static void argv_add(struct argv_buf *a, const char *s)
 {
 	if (a->n < ARGV_MAX - 1)
@@ -1073,28 +1237,27 @@ static void argv_common(struct argv_buf *a, const char *tool,
 }
 
 /*
- * lxc-start -n N -P P -f CONFIG -d [-o /proc/self/fd/LOG -l LEVEL]
+ * lxc-start -n N -P P -f CONFIG -d -o /proc/self/fd/LOG -l LEVEL
  * [-- INIT ARGS]. The log goes to an inherited pipe that LXC opens by its
- * /proc path (stock LXC takes no fd); -l is needed because with -o alone
- * lxc-start logs errors only.
+ * /proc path (stock LXC takes no fd). -l is needed because with -o alone
+ * lxc-start logs errors only; it is never above ERROR, whatever the core
+ * asked for, because a failed start's reason is an ERROR line.
  */
 static void build_start_argv(struct argv_buf *a, const char *name,
 			     const char *lxcpath, const char *config,
 			     int logfd, int level, char *const *init_argv)
 {
+	if (level < 0 || level > LXC_LOG_ERROR)
+		level = LXC_LOG_ERROR;
 	argv_common(a, "lxc-start", name, lxcpath);
 	argv_add(a, "-f");
 	argv_add(a, config);
 	argv_add(a, "-d");
-	if (logfd >= 0) {
-		snprintf(a->logopt, sizeof(a->logopt), "/proc/self/fd/%d",
-			 logfd);
-		argv_add(a, "-o");
-		argv_add(a, a->logopt);
-		argv_add(a, "-l");
-		argv_add(a, lxc_level_names[level >= 0 && level <= 8 ? level :
-								      2]);
-	}
+	snprintf(a->logopt, sizeof(a->logopt), "/proc/self/fd/%d", logfd);
+	argv_add(a, "-o");
+	argv_add(a, a->logopt);
+	argv_add(a, "-l");
+	argv_add(a, lxc_level_names[level]);
 	if (!init_argv)
 		return;
 	argv_add(a, "--");
@@ -1291,6 +1454,227 @@ static int lxc_version(void)
 	plog(PV_LOG_INFO, "stock LXC %d.%d.%d", v / 10000, v / 100 % 100,
 	     v % 100);
 	return v;
+}
+
+/* -------------------------------------------------- Pantavisor's init mode */
+
+/*
+ * The core decides its init mode from, in this order, later winning: its
+ * config file (--config PATH, else /etc/pantavisor.config), the policy
+ * file (/etc/pantavisor/policies/<PV_POLICY>.config), pv_<key>=<value>
+ * tokens of --cmdline STR (else /proc/cmdline), the PV_* environment, and
+ * the bare words pv_appengine, pv_embedded, pv_standalone on its command
+ * line. The plugin runs inside that process and reads the same sources;
+ * getpid() == 1 tells nothing (embedded mode runs in a child of PID 1).
+ */
+enum init_mode { MODE_EMBEDDED, MODE_STANDALONE, MODE_APPENGINE };
+
+static const char *const mode_names[] = { "embedded", "standalone",
+					  "appengine" };
+
+/* A mode word; -1 for anything else. */
+static int mode_of_word(const char *v, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++)
+		if (strlen(mode_names[i]) == len &&
+		    !strncasecmp(v, mode_names[i], len))
+			return (int)i;
+	return -1;
+}
+
+/* One KEY=VALUE setting: the key, and the value without blanks or quotes. */
+struct setting {
+	const char *key, *val;
+	size_t key_len, val_len;
+};
+
+static void trim(const char **s, size_t *len, const char *junk)
+{
+	while (*len && strchr(junk, **s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && strchr(junk, (*s)[*len - 1]))
+		(*len)--;
+}
+
+static bool split_setting(const char *s, size_t len, struct setting *out)
+{
+	const char *eq = memchr(s, '=', len);
+
+	if (!eq)
+		return false;
+	out->key = s;
+	out->key_len = (size_t)(eq - s);
+	out->val = eq + 1;
+	out->val_len = len - out->key_len - 1;
+	trim(&out->key, &out->key_len, " \t");
+	trim(&out->val, &out->val_len, " \t\"'");
+	return out->key_len > 0;
+}
+
+static bool setting_is(const struct setting *st, const char *key)
+{
+	return st->key_len == strlen(key) &&
+	       !strncasecmp(st->key, key, st->key_len);
+}
+
+/*
+ * The last value a text of settings gives one of the keys (NULL-ended),
+ * into out. Config files hold one a line; a command line (seps " \t\n")
+ * holds them as words, with the keys lower case after "pv_".
+ */
+static bool last_setting(const char *text, const char *seps,
+			 const char *const *keys, char *out, size_t size)
+{
+	struct setting st;
+	bool found = false;
+
+	for (const char *s = text; s && *s; s += strspn(s, seps)) {
+		size_t len = strcspn(s, seps);
+
+		if (split_setting(s, len, &st))
+			for (const char *const *k = keys; *k; k++)
+				if (setting_is(&st, *k)) {
+					snprintf(out, size, "%.*s",
+						 (int)st.val_len, st.val);
+					found = true;
+				}
+		s += len;
+	}
+	return found;
+}
+
+static const char *const mode_file_keys[] = { "PV_SYSTEM_INIT_MODE",
+					      "system.init.mode", NULL };
+static const char *const mode_cmdline_keys[] = { "pv_system_init_mode",
+						 "pv_system.init.mode", NULL };
+static const char *const policy_file_keys[] = { "PV_POLICY", "policy",
+						NULL };
+static const char *const policy_cmdline_keys[] = { "pv_policy", NULL };
+
+/* What the core would read, gathered so the decision is a pure function. */
+struct mode_sources {
+	const char *config;  /* text of the config file, NULL: none */
+	const char *policy;  /* text of the policy file, NULL: none */
+	const char *cmdline; /* kernel-style command line, NULL: none */
+	const char *env;     /* $PV_SYSTEM_INIT_MODE, NULL: unset */
+	int bare;	     /* mode of the last bare word, -1: none */
+};
+
+static void mode_from(int *mode, const char *text, const char *seps,
+		      const char *const *keys)
+{
+	char v[32];
+	int m;
+
+	if (text && last_setting(text, seps, keys, v, sizeof(v)) &&
+	    (m = mode_of_word(v, strlen(v))) >= 0)
+		*mode = m;
+}
+
+static enum init_mode init_mode_of(const struct mode_sources *m)
+{
+	int mode = MODE_EMBEDDED, w;
+
+	mode_from(&mode, m->config, "\n", mode_file_keys);
+	mode_from(&mode, m->policy, "\n", mode_file_keys);
+	mode_from(&mode, m->cmdline, " \t\n", mode_cmdline_keys);
+	if (m->env && (w = mode_of_word(m->env, strlen(m->env))) >= 0)
+		mode = w;
+	if (m->bare >= 0)
+		mode = m->bare;
+	return (enum init_mode)mode;
+}
+
+
+/* The core's own command line: --config, --cmdline and the bare words. */
+struct core_args {
+	const char *config;
+	const char *cmdline;
+	int bare;
+};
+
+static void parse_core_args(char *args, size_t len, struct core_args *a)
+{
+	char *end = args + len;
+	int w;
+
+	a->config = a->cmdline = NULL;
+	a->bare = -1;
+	for (char *s = args; s < end; s += strlen(s) + 1) {
+		char *next = s + strlen(s) + 1;
+
+		if (!strcmp(s, "--config") && next < end)
+			a->config = next;
+		else if (!strcmp(s, "--cmdline") && next < end)
+			a->cmdline = next;
+		else if (!strncmp(s, "pv_", 3) &&
+			 (w = mode_of_word(s + 3, strlen(s + 3))) >= 0)
+			a->bare = w;
+	}
+}
+
+/* The policy file the core would load, from the name it would take. */
+static char *read_policy(const char *config, const char *cmdline)
+{
+	char name[PV_LXCCLI_NAME_MAX + 1] = "", path[PATH_MAX];
+	const char *env = getenv("PV_POLICY");
+	char *text = NULL;
+	size_t len;
+
+	if (config)
+		last_setting(config, "\n", policy_file_keys, name,
+			     sizeof(name));
+	if (cmdline)
+		last_setting(cmdline, " \t\n", policy_cmdline_keys, name,
+			     sizeof(name));
+	if (env)
+		snprintf(name, sizeof(name), "%s", env);
+	if (!name[0] || name_problem(name))
+		return NULL;
+	snprintf(path, sizeof(path), "/etc/pantavisor/policies/%s.config",
+		 name);
+	return read_file(path, &text, &len) ? NULL : text;
+}
+
+static int cached_mode = -1;
+
+/*
+ * The core's mode, read once per process: it cannot change while the core
+ * runs. A few small reads, no tool.
+ */
+static enum init_mode host_init_mode(void)
+{
+	char *args = NULL, *config = NULL, *policy = NULL, *kcmd = NULL;
+	struct mode_sources m = { 0 };
+	struct core_args a = { 0 };
+	size_t len = 0, n;
+
+	if (cached_mode >= 0)
+		return (enum init_mode)cached_mode;
+	if (read_proc("/proc/self/cmdline", &args, &len) == 0)
+		parse_core_args(args, len, &a);
+	else
+		a.bare = -1;
+	read_file(a.config ? a.config : "/etc/pantavisor.config", &config,
+		  &n);
+	if (!a.cmdline && read_proc("/proc/cmdline", &kcmd, &n) == 0)
+		a.cmdline = kcmd;
+	policy = read_policy(config, a.cmdline);
+	m.config = config;
+	m.policy = policy;
+	m.cmdline = a.cmdline;
+	m.env = getenv("PV_SYSTEM_INIT_MODE");
+	m.bare = a.bare;
+	cached_mode = (int)init_mode_of(&m);
+	plog(PV_LOG_INFO, "Pantavisor runs in %s mode",
+	     mode_names[cached_mode]);
+	free(args);
+	free(config);
+	free(policy);
+	free(kcmd);
+	return (enum init_mode)cached_mode;
 }
 
 /* ------------------------------------------- injected state and settings */
@@ -1583,6 +1967,179 @@ static int list_hooks(const char *dir, bool export, char **out, size_t *n)
 	return 0;
 }
 
+/* ------------------------------------------------ platform config lines */
+
+/*
+ * The platform's config goes to LXC line by line as written, except what
+ * stock LXC would refuse or get wrong where Pantavisor's LXC fork did not:
+ * keys only the fork knows (stock LXC refuses the whole config for one),
+ * mount targets that cross a symlink inside the rootfs (the fork resolves
+ * them at mount time, stock LXC fails the start), origin=mkdir (a fork
+ * option) and overlay entries whose upper or work folder is missing. A
+ * changed line is kept above its replacement as a comment, so the config
+ * still shows what the platform asked for.
+ */
+static const char *const fork_only_keys[] = { "lxc.tty.min",
+					      "lxc.rootfs.bdev_type", NULL };
+
+struct line_plan {
+	const char *name;
+	const struct rootfs_layers *layers; /* NULL: not folders yet */
+	FILE *out;
+};
+
+static void put_line(FILE *out, const char *s, size_t len)
+{
+	fwrite(s, 1, len, out);
+	fputc('\n', out);
+}
+
+/* origin=mkdir: the source folder made here, the option dropped for LXC. */
+static int plan_origin_mkdir(const struct line_plan *lp,
+			     struct mount_fields *f, char *opts, size_t size)
+{
+	char src[PATH_MAX];
+	size_t o = 0;
+	bool found = false;
+	int ret;
+
+	for (const char *s = f->opts, *end = f->opts + f->opts_len; s < end;) {
+		const char *c = memchr(s, ',', (size_t)(end - s));
+		size_t n = (size_t)((c ? c : end) - s);
+
+		if (n == 12 && !memcmp(s, "origin=mkdir", 12))
+			found = true;
+		else if (o + n + 2 < size)
+			o += (size_t)snprintf(opts + o, size - o, "%s%.*s",
+					      o ? "," : "", (int)n, s);
+		s += n + (c ? 1 : 0);
+	}
+	if (!found)
+		return 0;
+	snprintf(src, sizeof(src), "%.*s", (int)f->src_len, f->src);
+	if (src[0] == '/' && !path_problem(src)) {
+		ret = mkdir_parents(src, 0755);
+		if (ret) {
+			plog(PV_LOG_ERROR, "cannot create mount source '%s' "
+					   "(origin=mkdir) of '%s': %s",
+			     src, lp->name, strerror(-ret));
+			return ret;
+		}
+	}
+	f->opts = opts;
+	f->opts_len = o;
+	return 1;
+}
+
+/* The target as the fork would mount it; 1 when it changed. */
+static int plan_target(const struct line_plan *lp,
+		       const struct mount_fields *f, char *dst, size_t size)
+{
+	char target[PATH_MAX];
+	int ret;
+
+	if (!lp->layers || f->dst_len == 0 || f->dst[0] == '/' ||
+	    f->dst_len >= sizeof(target))
+		return 0;
+	snprintf(target, sizeof(target), "%.*s", (int)f->dst_len, f->dst);
+	ret = resolve_target(lp->layers, target, dst, size);
+	if (ret == -ELOOP)
+		plog(PV_LOG_WARN, "mount target '%s' of '%s' loops through "
+				  "symlinks in the rootfs: left to LXC",
+		     target, lp->name);
+	return ret > 0 ? 1 : 0;
+}
+
+static int plan_mount_line(const struct line_plan *lp, const char *line,
+			   size_t len, const struct cfg_line *l)
+{
+	char opts[1024], dst[PATH_MAX], val[PATH_MAX * 2];
+	struct mount_fields f;
+	int mk, moved, ret;
+
+	if (split_mount_entry(l->val, l->val_len, &f)) {
+		put_line(lp->out, line, len);
+		return 0;
+	}
+	ret = make_overlay_entry_dirs(&f);
+	if (ret < 0)
+		return ret;
+	mk = plan_origin_mkdir(lp, &f, opts, sizeof(opts));
+	if (mk < 0)
+		return mk;
+	moved = plan_target(lp, &f, dst, sizeof(dst));
+	if (!moved && !mk) {
+		put_line(lp->out, line, len);
+		return 0;
+	}
+	if (!moved)
+		snprintf(dst, sizeof(dst), "%.*s", (int)f.dst_len, f.dst);
+	if (mount_entry_with_target(&f, dst, val, sizeof(val)))
+		return -ENAMETOOLONG;
+	fprintf(lp->out, "# pv_lxccli: %s%s%s:\n# %.*s\nlxc.mount.entry = %s\n",
+		moved ? "target resolved inside the rootfs" : "",
+		moved && mk ? ", " : "", mk ? "origin=mkdir done" : "",
+		(int)len, line, val);
+	return 0;
+}
+
+static int plan_line(const struct line_plan *lp, const char *line,
+		     size_t len)
+{
+	struct cfg_line l;
+
+	if (split_cfg_line(line, len, &l) != 1) {
+		put_line(lp->out, line, len);
+		return 0;
+	}
+	if (key_in(&l, fork_only_keys)) {
+		plog(PV_LOG_WARN, "'%.*s' of '%s' is a key of Pantavisor's LXC "
+				  "fork, unknown to stock LXC: commented out",
+		     (int)l.key_len, l.key, lp->name);
+		fprintf(lp->out, "# pv_lxccli: key of Pantavisor's LXC fork "
+				 "only: %.*s\n",
+			(int)len, line);
+		return 0;
+	}
+	if (key_is(&l, "lxc.mount.entry"))
+		return plan_mount_line(lp, line, len, &l);
+	if (key_is(&l, "lxc.mount.fstab") || key_is(&l, "lxc.include"))
+		plog(PV_LOG_INFO, "mount entries in '%.*s' of '%s' reach LXC "
+				  "as written (targets not resolved)",
+		     (int)l.val_len, l.val, lp->name);
+	put_line(lp->out, line, len);
+	return 0;
+}
+
+/* The platform's text as LXC gets it, into a new buffer (*out, freed by
+ * the caller). */
+static int plan_lines(const char *name, const struct rootfs_layers *layers,
+		      const char *text, size_t len, char **out,
+		      size_t *out_len)
+{
+	struct line_plan lp = { name, layers, NULL };
+	const char *s = text, *end = text + len;
+	int ret = 0;
+
+	lp.out = open_memstream(out, out_len);
+	if (!lp.out)
+		return -ENOMEM;
+	while (s < end && !ret) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = (size_t)((nl ? nl : end) - s);
+
+		ret = plan_line(&lp, s, n);
+		s += n + (nl ? 1 : 0);
+	}
+	if (fclose(lp.out) && !ret)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 /* ----------------------------------------------------- console registry */
 
 enum ent_state { ENT_STARTING, ENT_RUNNING };
@@ -1726,6 +2283,7 @@ struct start_job {
 	char *init_argv[INIT_ARGS_MAX]; /* points into init_buf */
 	bool has_init_argv;
 	bool fixed_cgroups; /* lxc.cgroup.dir.* set: clear stale ones first */
+	char conf_dir[PATH_MAX]; /* the folder of the platform's config */
 	int pipefd, status_wr, logfd, loglevel;
 };
 
@@ -1767,89 +2325,112 @@ static const char *pid_problem(pid_t pid)
 	return NULL;
 }
 
-static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
+/* LXC's reason, for the log line of a failed start. */
+static const char *lxc_reason(const struct log_relay *r)
+{
+	return r->first_error[0] ? r->first_error :
+				   "LXC logged no error";
+}
+
+/*
+ * lxc-start exits before its monitor has logged all: the reason arrives
+ * until the monitor is gone and the log pipe ends, which is bounded.
+ */
+static void start_failed(struct log_relay *r, int lxc_log_rd,
+			 const char *what)
+{
+	relay_until_eof(r, lxc_log_rd, now_ms() + PV_LXCCLI_TOOL_TIMEOUT * 1000);
+	plog(PV_LOG_ERROR, "%s; LXC's reason: %s", what, lxc_reason(r));
+}
+
+static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
+				int lxc_log[2])
 {
 	struct argv_buf a;
 	struct tool_result r;
 	const char *bad;
-	char why[96];
+	char why[96], what[OUT_MAX + 128];
 	pid_t pid;
 	int ret;
 
 	if (j->fixed_cgroups)
 		remove_stale_cgroups(j->name);
-	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log_wr,
+	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log[1],
 			 j->loglevel, j->has_init_argv ? j->init_argv : NULL);
-	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log_wr, &r);
+	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log[1], &r);
+	close_fd(&lxc_log[1]);
 	if (ret < 0 || r.exit_code != 0) {
-		plog(PV_LOG_ERROR, "lxc-start of '%s' %s: %s", j->name,
-		     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
+		snprintf(what, sizeof(what), "lxc-start of '%s' %s: %s", j->name,
+			 tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
 		/* an exit code means LXC cleaned up; a kill or a hang not */
 		if (ret == 0 && r.exit_code < 0)
 			kill_container(j);
+		start_failed(rl, lxc_log[0], what);
 		return -1;
 	}
 	/* lxc-start -d returns once the container is RUNNING: one look */
 	build_info_argv(&a, j->name, j->lxcpath);
 	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
 	pid = ret == 0 && r.exit_code == 0 ? parse_pid(r.out, r.out_len) : -1;
-	if (pid < 0)
-		plog(PV_LOG_ERROR,
-		     "no init pid for '%s' after lxc-start (init exited?): "
-		     "lxc-info %s: %s",
-		     j->name, tool_outcome(&r, ret, why, sizeof(why)),
-		     tool_said(&r));
-	else if ((bad = pid_problem(pid))) {
-		plog(PV_LOG_ERROR, "init pid %d of '%s' from lxc-info %s",
-		     (int)pid, j->name, bad);
+	if (pid < 0) {
+		snprintf(what, sizeof(what),
+			 "no init pid for '%s' after lxc-start (init exited?): "
+			 "lxc-info %s: %s",
+			 j->name, tool_outcome(&r, ret, why, sizeof(why)),
+			 tool_said(&r));
+	} else if ((bad = pid_problem(pid))) {
+		snprintf(what, sizeof(what), "init pid %d of '%s' from lxc-info %s",
+			 (int)pid, j->name, bad);
 		pid = -1;
 	}
-	if (pid < 0)
+	if (pid < 0) {
 		kill_container(j);
+		start_failed(rl, lxc_log[0], what);
+	}
 	return pid;
 }
 
 /*
- * Copies LXC's log to the core's log pipe for the container's life. The
- * core's pipe is non-blocking: when its reader falls behind, lines are
- * dropped rather than ever stalling LXC, whose monitor writes to our pipe.
+ * The container's working folder: the liblxc plugin runs in the folder of
+ * the platform's config, so relative paths in it resolve from there.
  */
-static void relay_log(int from, int to)
+static void enter_config_folder(const struct start_job *j)
 {
-	char buf[4096];
-	ssize_t n;
-
-	while ((n = read(from, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (to >= 0 && write(to, buf, (size_t)n) < 0 &&
-		    errno != EAGAIN && errno != EINTR)
-			close_fd(&to);
-	}
+	if (chdir(j->conf_dir) < 0)
+		plog(PV_LOG_WARN, "cannot enter '%s' for '%s': relative paths "
+				  "in its config resolve from '/': %s",
+		     j->conf_dir, j->name, strerror(errno));
 }
 
+/*
+ * Starts the container, reports the pid, then stays as the relay of LXC's
+ * log for the container's life: the pipe ends when the monitor exits. A
+ * gone reader costs nothing: the relay then only keeps the pipe drained,
+ * so LXC's monitor never blocks on it.
+ */
 static void start_helper(void *arg)
 {
 	struct start_job *j = arg;
+	struct log_relay rl = { .to = j->logfd, .min_level = j->loglevel };
 	int lxc_log[2] = { -1, -1 };
-	pid_t pid;
+	pid_t pid = -1;
 
 	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
-	if (j->logfd >= 0 && pipe2(lxc_log, O_CLOEXEC) < 0) {
-		plog(PV_LOG_WARN, "no LXC log relay for '%s': %s", j->name,
+	enter_config_folder(j);
+	if (pipe2(lxc_log, O_CLOEXEC) < 0) {
+		plog(PV_LOG_ERROR, "no pipe for the log of '%s': %s", j->name,
 		     strerror(errno));
-		close_fd(&j->logfd);
+		goto report;
 	}
 	/* LXC's log flows to the core from the first line on */
 	pass_from = lxc_log[0];
-	pass_to = j->logfd;
-	pid = start_and_find_pid(j, lxc_log[1]);
-	close_fd(&lxc_log[1]);
-	pass_from = pass_to = -1;
+	pass_relay = &rl;
+	pid = start_and_find_pid(j, &rl, lxc_log);
+	pass_from = -1;
+	pass_relay = NULL;
 	if (pid < 0 && j->fixed_cgroups)
 		remove_stale_cgroups(j->name); /* best effort; see above */
+report:
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
 	report_pid(j->status_wr, pid, j->name, "the plugin");
@@ -1857,12 +2438,12 @@ static void start_helper(void *arg)
 	close_fd(&j->status_wr);
 	close_fd(&j->pipefd);
 	alarm(0);
-	if (lxc_log[0] >= 0) {
+	if (pid > 0) {
 		/* lives as long as the container: hold nothing of the core's */
 		int keep[] = { lxc_log[0], j->logfd, -1 };
 
 		each_fd(close_unless, keep);
-		relay_log(lxc_log[0], j->logfd);
+		relay_until_eof(&rl, lxc_log[0], -1);
 	}
 	close_fd(&lxc_log[0]);
 	close_fd(&j->logfd);
@@ -1876,6 +2457,55 @@ struct stop_job {
 };
 
 /*
+ * lxc-stop returns once init is gone, before LXC's monitor has finished
+ * (post-stop hooks, cgroup removal). The monitor holds the console slave
+ * as its controlling terminal, so the last master closing while it still
+ * runs hangs it up. The master is held, and drained, until every slave is
+ * closed (POLLHUP), which is the moment the monitor has exited.
+ */
+static void wait_console_hangup(int master, long long deadline)
+{
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd pfd = { master, POLLIN, 0 };
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			plog(PV_LOG_WARN, "console still open at the stop "
+					  "deadline: releasing it");
+			return;
+		}
+		if (poll(&pfd, 1, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+			return;
+		if (read(master, buf, sizeof(buf)) < 0 && errno != EAGAIN &&
+		    errno != EINTR)
+			return; /* EIO: the other side is closed */
+	}
+}
+
+/* lxc-stop -k when the graceful stop failed. */
+static void stop_by_kill(struct stop_job *j)
+{
+	struct argv_buf a;
+	struct tool_result r;
+	char why[96];
+	int ret;
+
+	build_stop_argv(&a, j->name, j->lxcpath, j->config, 0, true);
+	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
+	if (ret != 0 || (r.exit_code != 0 &&
+			 r.exit_code != LXC_STOP_NOT_RUNNING))
+		plog(PV_LOG_ERROR, "lxc-stop -k of '%s' %s: %s", j->name,
+		     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
+}
+
+/*
  * lxc-stop alone: it exits 2 for a container that is not running, even one
  * LXC has forgotten, so asking lxc-info first would only cost a tool run
  * (about 3 ms) on every stop.
@@ -1883,6 +2513,8 @@ struct stop_job {
 static void stop_helper(void *arg)
 {
 	struct stop_job *j = arg;
+	long long deadline = now_ms() + (PV_LXCCLI_STOP_TIMEOUT +
+					 2 * PV_LXCCLI_TOOL_TIMEOUT) * 1000LL;
 	struct argv_buf a;
 	struct tool_result r;
 	char why[96];
@@ -1897,22 +2529,18 @@ static void stop_helper(void *arg)
 		       -1, &r);
 	if (ret == 0 && r.exit_code == 0) {
 		plog(PV_LOG_INFO, "stopped '%s'", j->name);
-		return;
-	}
-	if (ret == 0 && r.exit_code == LXC_STOP_NOT_RUNNING) {
+	} else if (ret == 0 && r.exit_code == LXC_STOP_NOT_RUNNING) {
 		plog(PV_LOG_INFO, "'%s' is not running: %s", j->name,
 		     tool_said(&r));
-		return;
-	}
-	plog(PV_LOG_WARN, "lxc-stop -t %d of '%s' %s: %s; killing it",
-	     PV_LXCCLI_STOP_TIMEOUT, j->name,
-	     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
-	build_stop_argv(&a, j->name, j->lxcpath, j->config, 0, true);
-	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
-	if (ret != 0 || (r.exit_code != 0 &&
-			 r.exit_code != LXC_STOP_NOT_RUNNING))
-		plog(PV_LOG_ERROR, "lxc-stop -k of '%s' %s: %s", j->name,
+	} else {
+		plog(PV_LOG_WARN, "lxc-stop -t %d of '%s' %s: %s; killing it",
+		     PV_LXCCLI_STOP_TIMEOUT, j->name,
 		     tool_outcome(&r, ret, why, sizeof(why)), tool_said(&r));
+		stop_by_kill(j);
+	}
+	pass_from = -1;
+	if (j->console >= 0)
+		wait_console_hangup(j->console, deadline);
 }
 
 /* ------------------------------------------------------------- start */
@@ -2032,6 +2660,9 @@ struct start_ctx {
 	char rootfs_path[PATH_MAX * 2];
 	char *orig;
 	size_t orig_len;
+	struct rootfs_layers layers;
+	char *body; /* orig as LXC gets it (plan_lines) */
+	size_t body_len;
 	struct cfg_in in;
 	struct start_job job;
 };
@@ -2174,6 +2805,90 @@ static int plan_lxc_version(struct start_ctx *s, const char *name)
 	return 0;
 }
 
+/*
+ * A rootfs spec with its relative folders made absolute against the
+ * config's folder, where lxc-start runs (enter_config_folder).
+ */
+static int absolute_spec(const char *spec, const char *dir, char *out,
+			 size_t size)
+{
+	const char *s = spec, *colon = strchr(spec, ':');
+	size_t o = 0;
+	int n;
+
+	/* a "type:" prefix is a short word without '/' */
+	if (colon && colon != spec && !memchr(spec, '/', (size_t)(colon - spec))) {
+		o = (size_t)(colon - spec) + 1;
+		if (o >= size)
+			return -ENAMETOOLONG;
+		memcpy(out, spec, o);
+		s = colon + 1;
+	}
+	for (;;) {
+		size_t len = strcspn(s, ":");
+		bool rel = len && s[0] != '/';
+
+		n = snprintf(out + o, size - o, "%s%s%.*s", rel ? dir : "",
+			     rel ? "/" : "", (int)len, s);
+		if (n < 0 || (size_t)n + 1 >= size - o)
+			return -ENAMETOOLONG;
+		o += (size_t)n;
+		if (!s[len])
+			return 0;
+		out[o++] = ':';
+		out[o] = '\0';
+		s += len + 1;
+	}
+}
+
+/* Where the rootfs's folders are, the plugin's targets resolved there. */
+static int plan_rootfs(struct start_ctx *s, const char *name)
+{
+	static const char *const keys[] = { "lxc.rootfs.path", "lxc.rootfs",
+					    NULL };
+	char spec[PATH_MAX * 2], abs[PATH_MAX * 2], dst[sizeof(s->mounts[0].dst)];
+	int ret;
+
+	if (s->in.rootfs_path)
+		snprintf(spec, sizeof(spec), "%s", s->in.rootfs_path);
+	else if (!cfg_last_value(s->orig, s->orig_len, keys, spec,
+				 sizeof(spec)))
+		return 0;
+	if (absolute_spec(spec, s->job.conf_dir, abs, sizeof(abs)) ||
+	    (ret = rootfs_layers_of(abs, &s->layers)) < 0) {
+		plog(PV_LOG_WARN, "cannot read the rootfs '%s' of '%s': mount "
+				  "targets are left to LXC",
+		     spec, name);
+		return 0;
+	}
+	if (ret == 0) {
+		plog(PV_LOG_DEBUG, "rootfs '%s' of '%s' is no folder before "
+				   "start: mount targets are left to LXC",
+		     spec, name);
+		return 0;
+	}
+	for (size_t i = 0; i < s->in.n_mounts; i++) {
+		ret = resolve_target(&s->layers, s->mounts[i].dst, dst,
+				     sizeof(dst));
+		if (ret > 0)
+			memcpy(s->mounts[i].dst, dst, sizeof(dst));
+	}
+	return 1;
+}
+
+/* The platform's lines as LXC gets them, into s->body. */
+static int plan_body(struct start_ctx *s, const char *name)
+{
+	int folders = plan_rootfs(s, name), ret;
+
+	ret = plan_lines(name, folders > 0 ? &s->layers : NULL, s->orig,
+			 s->orig_len, &s->body, &s->body_len);
+	if (ret)
+		plog(PV_LOG_ERROR, "cannot prepare the config of '%s': %s",
+		     name, strerror(-ret));
+	return ret;
+}
+
 static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
 			const char *rev, const char *conf_file)
 {
@@ -2190,6 +2905,7 @@ static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
 	c->exec = p->exec;
 	c->loglevel = conf_loglevel;
 	c->unified = host_cgroup_mode() == CGROUP_UNIFIED;
+	c->appengine = host_init_mode() == MODE_APPENGINE;
 	c->mounts = s->mounts;
 	c->hooks = s->hooks;
 	c->n_hooks = s->n_hooks;
@@ -2239,7 +2955,7 @@ static int write_platform_config(struct start_ctx *s, const char *name,
 		     strerror(-dfd));
 		return dfd;
 	}
-	ret = write_config_file(dfd, &s->in, s->orig, s->orig_len);
+	ret = write_config_file(dfd, &s->in, s->body, s->body_len);
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot write '%s/config': %s", dir,
 		     strerror(-ret));
@@ -2297,10 +3013,16 @@ static int prepare_start(struct start_ctx *s, struct console_ent *e,
 
 	snprintf(s->job.config, sizeof(s->job.config), "%s/%s/config",
 		 PV_LXCCLI_RUNDIR, p->name);
+	/* validated: absolute, so there is a last '/' */
+	snprintf(s->job.conf_dir, sizeof(s->job.conf_dir), "%.*s",
+		 (int)(strrchr(conf_file, '/') - conf_file), conf_file);
+	if (!s->job.conf_dir[0])
+		strcpy(s->job.conf_dir, "/");
 	if ((ret = resolve_inputs(s, p, rev, conf_file)) ||
 	    (ret = plan_lxc_version(s, p->name)) ||
 	    (ret = plan_config_overlay(s, p->name)) ||
-	    (ret = plan_init_argv(s, p, s->in.lxc_version)))
+	    (ret = plan_init_argv(s, p, s->in.lxc_version)) ||
+	    (ret = plan_body(s, p->name)))
 		return ret;
 	/* the platform may ask for no console; stock LXC accepts "none" */
 	if (conf_capture && !cfg_console_none(s->orig, s->orig_len) &&
@@ -2357,6 +3079,7 @@ out:
 	if (s) {
 		free_strs(s->hooks, s->n_hooks);
 		free(s->orig);
+		free(s->body);
 		free(s);
 	}
 	return ret;

@@ -336,4 +336,40 @@ int pvhost_mkdir_p(const char *path, mode_t mode);
 /* Removes a tree without crossing mount points; refuses "" and "/". */
 int pvhost_rm_rf(const char *path);
 
+/* ---- a platform folder as a revision holds it ---- */
+
+#define PVHOST_REV_MOUNTS 16
+
+/*
+ * What the core has done before it starts a platform of a revision, for a
+ * folder with run.json, the LXC config run.json names (default
+ * lxc.container.conf), root.squashfs and optionally _config/ (the
+ * platform's config overlay).
+ */
+struct pvhost_rev {
+	char dir[PATH_MAX];
+	char name[PV_LXCCLI_NAME_MAX + 1]; /* run.json "name" */
+	char group[64];			   /* run.json "group", "" none */
+	bool mgmt;			   /* run.json "roles" has "mgmt" */
+	bool export_;			   /* run.json has "exports" */
+	char conf[PATH_MAX];		   /* the LXC config, conf_file */
+	char volumes[PATH_MAX];		   /* <sandbox>/volumes/<name> */
+	char configs[PATH_MAX];		   /* the copied overlay, "" none */
+	char mounts[PVHOST_REV_MOUNTS][PATH_MAX];
+	int n_mounts;
+};
+
+/*
+ * Reads run.json, loop-mounts root.squashfs read-only at
+ * <volumes>/root.squashfs (a folder then, the rootfs's lower layer, where
+ * a pvr config points), mounts each "storage" volume of run.json at
+ * <volumes>/<volume>: a tmpfs for persistence "boot" (lxc-overlay: LXC
+ * makes upper and its work folder there), a folder otherwise; copies
+ * _config/ to <sandbox>/configs/<name>. 0, or -1 with everything undone.
+ */
+int pvhost_rev_prepare(struct pvhost *h, const char *dir,
+		       struct pvhost_rev *r);
+/* Undoes pvhost_rev_prepare(): unmounts in reverse, removes the copy. */
+void pvhost_rev_undo(struct pvhost_rev *r);
+
 #endif /* PVHOST_H */

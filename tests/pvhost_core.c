@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1463,4 +1465,324 @@ int pvhost_rm_rf(const char *path)
 	/* FTW_MOUNT: a bind mount left inside is skipped, so rmdir fails
 	 * rather than deleting what it shows. */
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* ---- a platform folder as a revision holds it ---- */
+
+/* snprintf that fails (ENAMETOOLONG) instead of cutting a path */
+__attribute__((format(printf, 3, 4))) static int
+rev_path(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Just enough JSON for run.json: the value of a top-level key, a string
+ * array's members, an object's keys. Strings are unescaped for \" and \\
+ * only; anything else is copied as written.
+ */
+static const char *json_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+/* The end of the value at s (one past it), NULL if malformed. */
+static const char *json_skip(const char *s)
+{
+	int depth = 0;
+
+	s = json_ws(s);
+	do {
+		if (*s == '"') {
+			for (s++; *s && *s != '"'; s++)
+				if (*s == '\\' && s[1])
+					s++;
+			if (!*s)
+				return NULL;
+			s++;
+		} else if (*s == '{' || *s == '[') {
+			depth++;
+			s++;
+		} else if (*s == '}' || *s == ']') {
+			depth--;
+			s++;
+		} else if (!*s) {
+			return NULL;
+		} else {
+			s++;
+		}
+		if (depth > 0)
+			s = json_ws(s);
+	} while (depth > 0 ||
+		 (depth == 0 && *s && !strchr(",}] \t\r\n", *s) &&
+		  s[-1] != '"'));
+	return s;
+}
+
+static const char *json_string(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+
+	s = json_ws(s);
+	if (*s != '"')
+		return NULL;
+	for (s++; *s && *s != '"'; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		if (o + 1 < size)
+			out[o++] = *s;
+	}
+	out[o] = '\0';
+	return *s == '"' ? s + 1 : NULL;
+}
+
+/* The value of key in the object at obj, NULL when absent. */
+static const char *json_get(const char *obj, const char *key)
+{
+	char k[128];
+	const char *s = json_ws(obj);
+
+	if (*s != '{')
+		return NULL;
+	for (s = json_ws(s + 1); *s == '"'; s = json_ws(s + 1)) {
+		s = json_string(s, k, sizeof(k));
+		if (!s || *(s = json_ws(s)) != ':')
+			return NULL;
+		if (!strcmp(k, key))
+			return json_ws(s + 1);
+		s = json_skip(s + 1);
+		if (!s || *(s = json_ws(s)) != ',')
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Calls fn for every key of the object at obj, with its value. */
+static void json_each_key(const char *obj, void (*fn)(const char *key,
+						      const char *val,
+						      void *ctx),
+			  void *ctx)
+{
+	char k[128];
+	const char *s = json_ws(obj);
+
+	if (*s != '{')
+		return;
+	for (s = json_ws(s + 1); *s == '"'; s = json_ws(s + 1)) {
+		s = json_string(s, k, sizeof(k));
+		if (!s || *(s = json_ws(s)) != ':')
+			return;
+		fn(k, json_ws(s + 1), ctx);
+		s = json_skip(s + 1);
+		if (!s || *(s = json_ws(s)) != ',')
+			return;
+	}
+}
+
+static bool json_array_has(const char *arr, const char *want)
+{
+	char v[128];
+	const char *s = json_ws(arr);
+
+	if (*s != '[')
+		return false;
+	for (s = json_ws(s + 1); *s == '"'; s = json_ws(s + 1)) {
+		s = json_string(s, v, sizeof(v));
+		if (!s)
+			return false;
+		if (!strcmp(v, want))
+			return true;
+		if (*(s = json_ws(s)) != ',')
+			return false;
+	}
+	return false;
+}
+
+/* Mounts fstype on dir (made first), recording it for undo. */
+static int rev_mount(struct pvhost_rev *r, const char *src, const char *dir,
+		     const char *fstype, unsigned long flags, const char *data)
+{
+	if (r->n_mounts >= PVHOST_REV_MOUNTS) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (pvhost_mkdir_p(dir, 0755) < 0 ||
+	    mount(src, dir, fstype, flags, data) < 0) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot mount %s on '%s': %s",
+			    fstype, dir, strerror(errno));
+		return -1;
+	}
+	rev_path(r->mounts[r->n_mounts++], PATH_MAX, "%s", dir);
+	return 0;
+}
+
+/*
+ * The root volume on a loop device, read-only, as the core mounts it.
+ * util-linux mount sets the loop device up (and frees it at umount with
+ * autoclear), run by argv; the result is checked by its effect because
+ * the PID 1 host may reap the tool before its status is read.
+ */
+static int rev_mount_squashfs(struct pvhost_rev *r, const char *image,
+			      const char *dir)
+{
+	char *argv[] = { "mount", "-t", "squashfs", "-o", "loop,ro",
+			 (char *)image, (char *)dir, NULL };
+	struct run_result res;
+	struct statfs sfs;
+	char out[256];
+
+	if (pvhost_mkdir_p(dir, 0755) < 0)
+		return -1;
+	run_capture(argv, out, sizeof(out), 10000, &res);
+	if (statfs(dir, &sfs) < 0 || sfs.f_type != 0x73717368) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR,
+			    "cannot loop-mount '%s' on '%s': %s", image, dir,
+			    out[0] ? out : "not a squashfs after mount");
+		errno = EIO;
+		return -1;
+	}
+	rev_path(r->mounts[r->n_mounts++], PATH_MAX, "%s", dir);
+	return 0;
+}
+
+struct vol_ctx {
+	struct pvhost_rev *r;
+	int ret;
+};
+
+/* A storage volume: a tmpfs for "boot", a folder of storage otherwise. */
+static void rev_volume(const char *key, const char *val, void *arg)
+{
+	struct vol_ctx *v = arg;
+	char dir[PATH_MAX], pers[32] = "";
+	const char *p = json_get(val, "persistence");
+
+	if (v->ret || !strcmp(key, "root-volume") || strchr(key, '/'))
+		return;
+	if (p)
+		json_string(p, pers, sizeof(pers));
+	if (join(dir, sizeof(dir), v->r->volumes, key) < 0) {
+		v->ret = -1;
+		return;
+	}
+	if (!strcmp(pers, "boot"))
+		v->ret = rev_mount(v->r, "none", dir, "tmpfs", 0, "mode=755");
+	else
+		v->ret = pvhost_mkdir_p(dir, 0755);
+}
+
+static int rev_read_run_json(struct pvhost_rev *r, char **text)
+{
+	char path[PATH_MAX + 16], cfg[128] = "lxc.container.conf";
+	const char *v;
+	struct stat st;
+	FILE *f;
+
+	if (rev_path(path, sizeof(path), "%s/run.json", r->dir) < 0)
+		return -1;
+	f = fopen(path, "re");
+	if (!f || fstat(fileno(f), &st) < 0 || !(*text = calloc(1, st.st_size + 1)) ||
+	    fread(*text, 1, st.st_size, f) != (size_t)st.st_size) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot read '%s': %s", path,
+			    strerror(errno ? errno : EIO));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (!(v = json_get(*text, "name")) ||
+	    !json_string(v, r->name, sizeof(r->name))) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "'%s' has no name", path);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((v = json_get(*text, "group")))
+		json_string(v, r->group, sizeof(r->group));
+	if ((v = json_get(*text, "roles")))
+		r->mgmt = json_array_has(v, "mgmt");
+	r->export_ = json_get(*text, "exports") != NULL;
+	if ((v = json_get(*text, "config")))
+		json_string(v, cfg, sizeof(cfg));
+	return rev_path(r->conf, sizeof(r->conf), "%s/%s", r->dir, cfg);
+}
+
+static int rev_copy_configs(struct pvhost_rev *r, const char *configs)
+{
+	char src[PATH_MAX + 16];
+	char *argv[] = { "cp", "-a", src, (char *)configs, NULL };
+	struct run_result res;
+	char out[256];
+	struct stat st;
+
+	if (rev_path(src, sizeof(src), "%s/_config/.", r->dir) < 0)
+		return -1;
+	if (stat(src, &st) < 0)
+		return 0;
+	if (pvhost_mkdir_p(configs, 0755) < 0 ||
+	    rev_path(r->configs, sizeof(r->configs), "%s", configs) < 0)
+		return -1;
+	run_capture(argv, out, sizeof(out), 10000, &res);
+	return 0;
+}
+
+int pvhost_rev_prepare(struct pvhost *h, const char *dir,
+		       struct pvhost_rev *r)
+{
+	char *text = NULL, image[PATH_MAX + 32], root[PATH_MAX + 32];
+	char configs[PATH_MAX + 32];
+	struct vol_ctx v = { r, 0 };
+	const char *storage;
+
+	memset(r, 0, sizeof(*r));
+	if (rev_path(r->dir, sizeof(r->dir), "%s", dir) < 0 ||
+	    rev_read_run_json(r, &text) < 0 ||
+	    rev_path(r->volumes, sizeof(r->volumes), "%s/volumes/%s",
+		     h->sandbox, r->name) < 0 ||
+	    rev_path(image, sizeof(image), "%s/root.squashfs", r->dir) < 0 ||
+	    rev_path(root, sizeof(root), "%s/root.squashfs", r->volumes) < 0 ||
+	    rev_path(configs, sizeof(configs), "%s/configs/%s", h->sandbox,
+		     r->name) < 0)
+		goto fail;
+	if (rev_mount_squashfs(r, image, root) < 0)
+		goto fail;
+	storage = json_get(text, "storage");
+	if (storage)
+		json_each_key(storage, rev_volume, &v);
+	if (v.ret < 0)
+		goto fail;
+	if (rev_copy_configs(r, configs) < 0)
+		goto fail;
+	free(text);
+	return 0;
+fail:
+	free(text);
+	pvhost_rev_undo(r);
+	return -1;
+}
+
+void pvhost_rev_undo(struct pvhost_rev *r)
+{
+	while (r->n_mounts > 0) {
+		const char *dir = r->mounts[--r->n_mounts];
+
+		if (umount2(dir, 0) < 0 && umount2(dir, MNT_DETACH) < 0)
+			pvhost_vlog(MODULE, PV_LOG_WARN,
+				    "cannot unmount '%s': %s", dir,
+				    strerror(errno));
+	}
+	if (r->configs[0])
+		pvhost_rm_rf(r->configs);
+	r->configs[0] = '\0';
 }

@@ -826,24 +826,27 @@ static void assert_argv(char *const *got, const char *const *want)
 
 static void test_start_argv(void **state)
 {
-	const char *want[] = { "lxc-start", "-n", "app", "-P", "/l", "-f",
-			       "/r/app/config", "-d", NULL };
 	const char *want_log[] = { "lxc-start", "-n", "app", "-P", "/l", "-f",
 				   "/r/app/config", "-d", "-o",
 				   "/proc/self/fd/7", "-l", "DEBUG", NULL };
+	/* never above ERROR: a failed start's reason is an ERROR line */
+	const char *want_fatal[] = { "lxc-start", "-n", "app", "-P", "/l",
+				     "-f", "/r/app/config", "-d", "-o",
+				     "/proc/self/fd/3", "-l", "ERROR", NULL };
 	struct argv_buf a;
 
 	(void)state;
 	char *init[] = { "/bin/sh", "-c", "echo 'a b'", NULL };
 	const char *want_init[] = { "lxc-start", "-n", "app", "-P", "/l",
-				    "-f", "/r/app/config", "-d", "--",
+				    "-f", "/r/app/config", "-d", "-o",
+				    "/proc/self/fd/5", "-l", "INFO", "--",
 				    "/bin/sh", "-c", "echo 'a b'", NULL };
 
-	build_start_argv(&a, "app", "/l", "/r/app/config", -1, 2, NULL);
-	assert_argv(a.v, want);
 	build_start_argv(&a, "app", "/l", "/r/app/config", 7, 1, NULL);
 	assert_argv(a.v, want_log);
-	build_start_argv(&a, "app", "/l", "/r/app/config", -1, 2, init);
+	build_start_argv(&a, "app", "/l", "/r/app/config", 3, 8, NULL);
+	assert_argv(a.v, want_fatal);
+	build_start_argv(&a, "app", "/l", "/r/app/config", 5, 2, init);
 	assert_argv(a.v, want_init);
 }
 
