@@ -1974,7 +1974,6 @@ static int make_overlay_dir(const struct mount_fields *f, const char *opt,
 			    const char *v, size_t vlen)
 {
 	char path[PATH_MAX];
-	const char *why;
 	int ret;
 
 	if (vlen >= sizeof(path)) {
@@ -1985,9 +1984,9 @@ static int make_overlay_dir(const struct mount_fields *f, const char *opt,
 	}
 	memcpy(path, v, vlen);
 	path[vlen] = '\0';
-	why = path_problem(path);
-	if (why || is_dir(path))
-		return 0; /* relative: LXC's own business below lxcpath */
+	/* a relative folder is LXC's own business, below its lxcpath */
+	if (path_problem(path) || is_dir(path))
+		return 0;
 	ret = mkdir_parents(path, 0755);
 	if (!ret && !is_dir(path))
 		ret = -ENOTDIR;
