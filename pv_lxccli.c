@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1965,6 +1966,456 @@ static int list_hooks(const char *dir, bool export, char **out, size_t *n)
 	}
 	qsort(out, *n, sizeof(*out), cmp_str);
 	return 0;
+}
+
+/* ---------------------------------------------------------- mount targets */
+
+/*
+ * Stock LXC refuses a mount target that crosses a symlink inside the
+ * rootfs; Pantavisor's fork resolves it inside the rootfs at mount time,
+ * and real images rely on that (etc/resolv.conf -> ../run/..., Debian's
+ * var/run -> /run, merged-/usr lib -> usr/lib). Before start every layer of
+ * a folder rootfs is a folder on the host, so the plugin resolves the
+ * target itself, the way overlayfs will merge the layers, and hands LXC a
+ * path without links.
+ */
+
+#define LAYERS_MAX 8
+#define LINKS_MAX 40 /* the kernel's MAXSYMLINKS */
+
+struct rootfs_layers {
+	size_t n;
+	char dir[LAYERS_MAX][PATH_MAX]; /* host folders, top layer first */
+};
+
+/* Rootfs types that are no folder on the host before LXC mounts them. */
+static const char *const nonfolder_types[] = {
+	"loop:", "nbd:", "rbd:", "zfs:", "btrfs:", "lvm:",
+};
+
+/* One layer of a spec, which must be an absolute path. */
+static int add_layer(struct rootfs_layers *out, const char *s, size_t len)
+{
+	if (len == 0 || s[0] != '/')
+		return -EINVAL;
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (out->n == LAYERS_MAX)
+		return -E2BIG;
+	memcpy(out->dir[out->n], s, len);
+	out->dir[out->n++][len] = '\0';
+	return 0;
+}
+
+/* "L1:L2:...:UPPER" as UPPER, L1, L2, ...: overlayfs's own order. */
+static int overlay_layers(const char *s, struct rootfs_layers *out)
+{
+	const char *upper = strrchr(s, ':');
+	const char *end;
+	int ret;
+
+	if (!upper)
+		return -EINVAL; /* LXC needs an upper layer too */
+	ret = add_layer(out, upper + 1, strlen(upper + 1));
+	for (; !ret && s <= upper; s = end + 1) {
+		end = strchr(s, ':');
+		ret = add_layer(out, s, (size_t)(end - s));
+	}
+	return ret;
+}
+
+/*
+ * An lxc.rootfs.path value as the folders the container will see, top
+ * first: "overlayfs:L1:L2:...:UPPER" and "overlay:..." give UPPER, L1, L2,
+ * ... (the leftmost lower is the top lower; the config-overlay folder, when
+ * inserted, is L1); "dir:/x" or a plain "/x" that is a folder gives /x.
+ * Returns 1 when filled, 0 when the rootfs is not a folder before start
+ * (loop:, nbd:, rbd:, zfs:, btrfs:, lvm:, a block device, a regular file
+ * such as a squashfs image, an empty spec), -EINVAL for a malformed spec or
+ * a relative layer (the plugin's working directory is not the config's),
+ * -ENAMETOOLONG or -E2BIG for a layer too long or too many layers.
+ */
+static int rootfs_layers_of(const char *spec,
+					 struct rootfs_layers *out)
+{
+	int ret;
+
+	out->n = 0;
+	if (!spec || !*spec)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(nonfolder_types); i++)
+		if (!strncmp(spec, nonfolder_types[i],
+			     strlen(nonfolder_types[i])))
+			return 0;
+	if (!strncmp(spec, "overlayfs:", 10))
+		ret = overlay_layers(spec + 10, out);
+	else if (!strncmp(spec, "overlay:", 8))
+		ret = overlay_layers(spec + 8, out);
+	else if (!strncmp(spec, "dir:", 4))
+		ret = add_layer(out, spec + 4, strlen(spec + 4));
+	else if (spec[0] == '/' && !is_dir(spec))
+		return 0; /* a block device, an image file, nothing yet */
+	else
+		ret = add_layer(out, spec, strlen(spec));
+	if (ret)
+		out->n = 0;
+	return ret ? ret : 1;
+}
+
+/*
+ * The state of one resolution. cur is the rootfs-relative path resolved so
+ * far (no links in it), of depth components; its first dirs components are
+ * folders in the merged view, and mask[d] is the set of layers (bit i for
+ * dir[i]) merged into the folder at depth d. Below dirs the path does not
+ * exist yet and is only extended as written.
+ */
+struct walk {
+	const struct rootfs_layers *l;
+	char cur[PATH_MAX];
+	size_t len, depth, dirs;
+	unsigned char mask[PATH_MAX / 2 + 1];
+	char rest[PATH_MAX]; /* still to walk, from pos */
+	size_t pos;
+	int links;
+};
+
+enum found_kind { F_NONE, F_DIR, F_LINK, F_OTHER };
+
+struct found {
+	enum found_kind kind;
+	unsigned char mask;  /* F_DIR: the layers merged into it */
+	char path[PATH_MAX]; /* F_LINK: the link on the host */
+};
+
+/* dir[i]/cur/name on the host. */
+static int layer_path(const struct walk *w, size_t i, const char *name,
+		      size_t nlen, char *buf)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s%s%.*s", w->l->dir[i], w->cur,
+			 w->len ? "/" : "", (int)nlen, name);
+
+	return n < PATH_MAX ? 0 : -ENAMETOOLONG;
+}
+
+/* An opaque folder hides the same-named folders of the lower layers. */
+static bool is_opaque(const char *path)
+{
+	static const char *const names[] = { "trusted.overlay.opaque",
+					     "user.overlay.opaque" };
+	char v[2];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (lgetxattr(path, names[i], v, sizeof(v)) == 1 && v[0] == 'y')
+			return true;
+	return false;
+}
+
+/*
+ * Looks name up in the folder cur as overlayfs merges it: the top layer
+ * that has the name decides, a folder merges with the folders below it
+ * down to a non-folder or an opaque folder. An overlay whiteout (a
+ * character device 0/0) needs no case of its own: like any non-folder it
+ * hides the name below, and the path under it does not exist either way.
+ */
+static int lookup(const struct walk *w, const char *name, size_t nlen,
+		  struct found *f)
+{
+	unsigned char in = w->mask[w->depth];
+	char path[PATH_MAX];
+	struct stat st;
+
+	f->kind = F_NONE;
+	f->mask = 0;
+	for (size_t i = 0; i < w->l->n; i++) {
+		if (!(in & (1u << i)))
+			continue;
+		if (layer_path(w, i, name, nlen, path))
+			return -ENAMETOOLONG;
+		if (lstat(path, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue;
+			return -errno;
+		}
+		if (f->kind == F_DIR && !S_ISDIR(st.st_mode))
+			break;
+		if (!S_ISDIR(st.st_mode)) {
+			f->kind = S_ISLNK(st.st_mode) ? F_LINK : F_OTHER;
+			strcpy(f->path, path);
+			break;
+		}
+		f->kind = F_DIR;
+		f->mask |= (unsigned char)(1u << i);
+		if (is_opaque(path))
+			break;
+	}
+	return 0;
+}
+
+static int walk_append(struct walk *w, const char *name, size_t nlen)
+{
+	size_t sep = w->len ? 1 : 0;
+
+	if (w->len + sep + nlen >= sizeof(w->cur))
+		return -ENAMETOOLONG;
+	if (sep)
+		w->cur[w->len++] = '/';
+	memcpy(w->cur + w->len, name, nlen);
+	w->len += nlen;
+	w->cur[w->len] = '\0';
+	w->depth++;
+	return 0;
+}
+
+/* '..': never above the root. */
+static void walk_up(struct walk *w)
+{
+	char *slash;
+
+	if (w->depth == 0)
+		return;
+	slash = strrchr(w->cur, '/');
+	w->len = slash ? (size_t)(slash - w->cur) : 0;
+	w->cur[w->len] = '\0';
+	w->depth--;
+	if (w->dirs > w->depth)
+		w->dirs = w->depth;
+}
+
+/* Puts the link's target in front of what is still to walk. */
+static int follow_link(struct walk *w, const char *link)
+{
+	char target[PATH_MAX];
+	ssize_t tlen = readlink(link, target, sizeof(target));
+	size_t left = strlen(w->rest + w->pos);
+
+	if (tlen < 0)
+		return -errno;
+	if (++w->links > LINKS_MAX)
+		return -ELOOP;
+	if ((size_t)tlen + 1 + left >= sizeof(w->rest))
+		return -ENAMETOOLONG;
+	memmove(w->rest + tlen + 1, w->rest + w->pos, left + 1);
+	memcpy(w->rest, target, (size_t)tlen);
+	w->rest[tlen] = '/';
+	w->pos = 0;
+	if (target[0] == '/') {
+		w->len = w->depth = w->dirs = 0;
+		w->cur[0] = '\0';
+	}
+	return 0;
+}
+
+/* One component; the link case leaves cur at the link's folder. */
+static int walk_step(struct walk *w, const char *name, size_t nlen)
+{
+	struct found f;
+	int ret;
+
+	if (nlen == 0 || (nlen == 1 && name[0] == '.'))
+		return 0;
+	if (nlen == 2 && !strncmp(name, "..", 2)) {
+		walk_up(w);
+		return 0;
+	}
+	if (w->depth > w->dirs)
+		return walk_append(w, name, nlen);
+	ret = lookup(w, name, nlen, &f);
+	if (ret)
+		return ret;
+	if (f.kind == F_LINK)
+		return follow_link(w, f.path);
+	ret = walk_append(w, name, nlen);
+	if (ret || f.kind != F_DIR)
+		return ret;
+	w->mask[w->depth] = f.mask;
+	w->dirs = w->depth;
+	return 0;
+}
+
+/* Walks path from the root; with no layers this only normalises it. */
+static int walk_path(struct walk *w, const struct rootfs_layers *l,
+		     const char *path)
+{
+	size_t nlen;
+	int ret;
+
+	if (strlen(path) >= sizeof(w->rest))
+		return -ENAMETOOLONG;
+	strcpy(w->rest, path);
+	w->l = l;
+	w->len = w->depth = w->dirs = w->pos = 0;
+	w->cur[0] = '\0';
+	w->mask[0] = (unsigned char)((1u << l->n) - 1);
+	w->links = 0;
+	while (w->rest[w->pos]) {
+		const char *name = w->rest + w->pos;
+
+		nlen = strcspn(name, "/");
+		w->pos += nlen + (name[nlen] == '/');
+		/* name stays valid: a link moves rest only when it returns */
+		ret = walk_step(w, name, nlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Resolves the rootfs-relative mount target as Pantavisor's LXC fork does
+ * at mount time, against the layers as overlayfs will merge them. Writes
+ * the result ("." for the root) to out. 1 when a link was crossed (the
+ * result differs from the normalised target), 0 when not, -ELOOP,
+ * -ENAMETOOLONG, -EINVAL for an absolute or empty target, -errno when a
+ * layer cannot be read.
+ */
+static int resolve_target(const struct rootfs_layers *l,
+				       const char *target, char *out,
+				       size_t size)
+{
+	static const struct rootfs_layers none; /* lexical normalisation */
+	char plain[PATH_MAX];
+	struct walk w;
+	int ret;
+
+	if (!target || !*target || target[0] == '/' || l->n == 0 ||
+	    l->n > LAYERS_MAX)
+		return -EINVAL;
+	ret = walk_path(&w, &none, target);
+	if (ret)
+		return ret;
+	strcpy(plain, w.cur);
+	ret = walk_path(&w, l, target);
+	if (ret)
+		return ret;
+	if ((size_t)snprintf(out, size, "%s", w.len ? w.cur : ".") >= size)
+		return -ENAMETOOLONG;
+	return strcmp(w.cur, plain) != 0;
+}
+
+/*
+ * The fields of an lxc.mount.entry value (fstab format, split on blanks):
+ * pointers into the value and their lengths; rest = everything after the
+ * options field (dump and pass numbers), possibly empty. An absent field
+ * is an empty string.
+ */
+struct mount_fields {
+	const char *src, *dst, *type, *opts, *rest;
+	size_t src_len, dst_len, type_len, opts_len, rest_len;
+};
+
+/* The next blank-separated field of s[*pos..len), or an empty one. */
+static void next_field(const char *s, size_t len, size_t *pos, const char **f,
+		       size_t *flen)
+{
+	while (*pos < len && (s[*pos] == ' ' || s[*pos] == '\t'))
+		(*pos)++;
+	*f = s + *pos;
+	*flen = 0;
+	while (*pos < len && s[*pos] != ' ' && s[*pos] != '\t') {
+		(*pos)++;
+		(*flen)++;
+	}
+}
+
+/* 0 when at least src, dst and type are present, -EINVAL otherwise. */
+static int split_mount_entry(const char *val, size_t len,
+					  struct mount_fields *f)
+{
+	size_t pos = 0;
+
+	next_field(val, len, &pos, &f->src, &f->src_len);
+	next_field(val, len, &pos, &f->dst, &f->dst_len);
+	next_field(val, len, &pos, &f->type, &f->type_len);
+	next_field(val, len, &pos, &f->opts, &f->opts_len);
+	next_field(val, len, &pos, &f->rest, &f->rest_len);
+	/* the rest runs to the last non-blank */
+	for (size_t end = pos; end < len; end++)
+		if (val[end] != ' ' && val[end] != '\t')
+			f->rest_len = (size_t)(val + end + 1 - f->rest);
+	return f->src_len && f->dst_len && f->type_len ? 0 : -EINVAL;
+}
+
+/*
+ * The value with its target replaced by dst, everything else verbatim
+ * (single blanks between fields). 0, or -ENAMETOOLONG.
+ */
+static int mount_entry_with_target(const struct mount_fields *f,
+						const char *dst, char *out,
+						size_t size)
+{
+	int n = snprintf(out, size, "%.*s %s %.*s%s%.*s%s%.*s", (int)f->src_len,
+			 f->src, dst, (int)f->type_len, f->type,
+			 f->opts_len ? " " : "", (int)f->opts_len, f->opts,
+			 f->rest_len ? " " : "", (int)f->rest_len, f->rest);
+
+	return n >= 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+/* Creates the folder an overlay option names. 1 when created, 0, -errno. */
+static int make_overlay_dir(const struct mount_fields *f, const char *opt,
+			    const char *v, size_t vlen)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (vlen >= sizeof(path)) {
+		plog(PV_LOG_ERROR,
+		     "the %s of the overlay mount on '%.*s' is too long", opt,
+		     (int)f->dst_len, f->dst);
+		return -ENAMETOOLONG;
+	}
+	memcpy(path, v, vlen);
+	path[vlen] = '\0';
+	/* a relative folder is LXC's own business, below its lxcpath */
+	if (path_problem(path) || is_dir(path))
+		return 0;
+	ret = mkdir_parents(path, 0755);
+	if (!ret && !is_dir(path))
+		ret = -ENOTDIR;
+	if (ret) {
+		plog(PV_LOG_ERROR,
+		     "cannot create the %s '%s' of the overlay mount on "
+		     "'%.*s': %s",
+		     opt, path, (int)f->dst_len, f->dst, strerror(-ret));
+		return ret;
+	}
+	return 1;
+}
+
+/*
+ * For an entry of type "overlay": the folders its upperdir= and workdir=
+ * options name (only absolute paths) are created when missing (mkdir -p,
+ * 0755), because stock LXC creates them only below <lxcpath>/<name> and
+ * the fork everywhere. Returns the number created, 0 for another type or
+ * when both exist, -errno (logged) when one cannot be created.
+ */
+static int make_overlay_entry_dirs(const struct mount_fields *f)
+{
+	static const char *const opts[] = { "upperdir", "workdir" };
+	const char *o = f->opts, *end = f->opts + f->opts_len;
+	int made = 0, ret;
+
+	if (f->type_len != 7 || strncmp(f->type, "overlay", 7))
+		return 0;
+	for (const char *c; o < end; o = c + 1) {
+		size_t olen;
+
+		c = memchr(o, ',', (size_t)(end - o));
+		if (!c)
+			c = end;
+		for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+			olen = strlen(opts[i]);
+			if ((size_t)(c - o) <= olen ||
+			    strncmp(o, opts[i], olen) || o[olen] != '=')
+				continue;
+			ret = make_overlay_dir(f, opts[i], o + olen + 1,
+					       (size_t)(c - o) - olen - 1);
+			if (ret < 0)
+				return ret;
+			made += ret;
+		}
+	}
+	return made;
 }
 
 /* ------------------------------------------------ platform config lines */

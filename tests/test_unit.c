@@ -811,6 +811,507 @@ static void test_missing_hooks_folder_means_no_hooks(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* ---- mount targets ---- */
+
+/*
+ * A folder tree from a table, below base: "a/b/" a folder, "a/f" an empty
+ * file, "a/l -> target" a symlink, "a/w (whiteout)" an overlay whiteout,
+ * "a/d/ (opaque)" or "a/d/ (uopaque)" a folder marked opaque with the
+ * trusted. or the user. xattr. Parents are made as needed.
+ */
+static void make_entry(const char *base, const char *e)
+{
+	static const char user[] = "user.overlay.opaque";
+	static const char trusted[] = "trusted.overlay.opaque";
+	const char *arrow = strstr(e, " -> ");
+	const char *flag = strstr(e, " (");
+	size_t n = strlen(e);
+	char path[600];
+	char *slash;
+
+	if (arrow)
+		n = (size_t)(arrow - e);
+	else if (flag)
+		n = (size_t)(flag - e);
+	snprintf(path, sizeof(path), "%s/%.*s", base, (int)n, e);
+	if (path[strlen(path) - 1] == '/') {
+		assert_int_equal(mkdir_parents(path, 0755), 0);
+	} else {
+		slash = strrchr(path, '/');
+		*slash = '\0';
+		assert_int_equal(mkdir_parents(path, 0755), 0);
+		*slash = '/';
+		if (arrow)
+			assert_int_equal(symlink(arrow + 4, path), 0);
+		else if (flag && !strcmp(flag, " (whiteout)"))
+			assert_int_equal(mknod(path, S_IFCHR | 0600, 0), 0);
+		else
+			write_text(path, "", 0644);
+	}
+	if (flag && strstr(flag, "opaque)"))
+		assert_int_equal(setxattr(path, flag[2] == 'u' ? user : trusted,
+					  "y", 1, 0),
+				 0);
+}
+
+struct target_case {
+	const char *tree[6];
+	const char *layers; /* one letter a layer folder, top first */
+	const char *target;
+	const char *want; /* "resolved (return)" or "error: strerror" */
+};
+
+/* Runs each case in a folder of its own, naming the target on failure. */
+static void run_target_cases(const struct target_case *c, size_t n)
+{
+	struct rootfs_layers l;
+	char base[300], out[PATH_MAX], got[PATH_MAX + 400], want[600];
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(base, sizeof(base), "%s/case%zu", sandbox, i);
+		for (size_t t = 0; t < ARRAY_SIZE(c[i].tree) && c[i].tree[t];
+		     t++)
+			make_entry(base, c[i].tree[t]);
+		l.n = strlen(c[i].layers);
+		for (size_t k = 0; k < l.n; k++)
+			snprintf(l.dir[k], sizeof(l.dir[k]), "%s/%c", base,
+				 c[i].layers[k]);
+		ret = resolve_target(&l, c[i].target, out, sizeof(out));
+		if (ret < 0)
+			snprintf(got, sizeof(got), "%s => error: %s",
+				 c[i].target, strerror(-ret));
+		else
+			snprintf(got, sizeof(got), "%s => %s (%d)", c[i].target,
+				 out, ret);
+		snprintf(want, sizeof(want), "%s => %s", c[i].target,
+			 c[i].want);
+		assert_string_equal(got, want);
+	}
+}
+
+static const struct target_case link_cases[] = {
+	{ { "l/a -> b", "l/b -> c", "l/c/" }, "l", "a/x", "c/x (1)" },
+	{ { "l/var/run -> /run", "l/run/" },
+	  "l",
+	  "var/run/dbus",
+	  "run/dbus (1)" },
+	{ { "l/lib -> /usr/lib", "l/usr/lib/" },
+	  "l",
+	  "lib/firmware",
+	  "usr/lib/firmware (1)" },
+	{ { "l/etc/resolv.conf -> ../run/resolv.conf", "l/run/" },
+	  "l",
+	  "etc/resolv.conf",
+	  "run/resolv.conf (1)" },
+	{ { "l/lib -> usr/lib", "l/usr/lib/" },
+	  "l",
+	  "lib/firmware",
+	  "usr/lib/firmware (1)" },
+	{ { "l/lib -> usr/lib", "l/usr/lib/" },
+	  "l",
+	  "lib/modules/6.1.0",
+	  "usr/lib/modules/6.1.0 (1)" },
+	{ { "l/lib -> /usr/lib", "l/usr/lib -> ../lib64", "l/lib64/" },
+	  "l",
+	  "lib/firmware",
+	  "lib64/firmware (1)" },
+	{ { "l/x -> ../../../etc" }, "l", "x/passwd", "etc/passwd (1)" },
+	{ { "l/a/b/" }, "l", "../../a/./b//c/", "a/b/c (0)" },
+	{ { "l/dev/log -> /run/systemd/journal/dev-log" },
+	  "l",
+	  "dev/log",
+	  "run/systemd/journal/dev-log (1)" },
+	{ { "l/r -> /" }, "l", "r", ". (1)" },
+	{ { "l/" }, "l", ".", ". (0)" },
+	{ { "l/lib -> usr/lib", "l/usr/lib/" },
+	  "l",
+	  "nope/../lib/x",
+	  "usr/lib/x (1)" },
+	{ { "l/lib -> usr/lib", "l/usr/lib/" },
+	  "l",
+	  "lib/../etc",
+	  "usr/etc (1)" },
+	{ { "l/etc" }, "l", "etc/resolv.conf", "etc/resolv.conf (0)" },
+	{ { "l/a -> b", "l/b -> a" },
+	  "l",
+	  "a/x",
+	  "error: Too many levels of symbolic links" },
+	{ { "l/s -> s/x" },
+	  "l",
+	  "s",
+	  "error: Too many levels of symbolic links" },
+	{ { NULL }, "l", "pantavisor/logs", "pantavisor/logs (0)" },
+};
+
+static void test_resolve_target_follows_links_inside_the_rootfs(void **state)
+{
+	(void)state;
+	run_target_cases(link_cases, ARRAY_SIZE(link_cases));
+}
+
+static const struct target_case layer_cases[] = {
+	/* a merged folder shows the lower's link */
+	{ { "u/etc/", "l/etc/resolv.conf -> ../run/resolv.conf" },
+	  "ul",
+	  "etc/resolv.conf",
+	  "run/resolv.conf (1)" },
+	/* the upper's folder hides the lower's link, and the reverse */
+	{ { "u/lib/", "l/lib -> usr/lib" },
+	  "ul",
+	  "lib/firmware",
+	  "lib/firmware (0)" },
+	{ { "u/lib -> usr/lib", "l/lib/", "l/usr/lib/" },
+	  "ul",
+	  "lib/modules/6.1.0",
+	  "usr/lib/modules/6.1.0 (1)" },
+	/* an upper file or link hides the lower's entry */
+	{ { "u/etc", "l/etc/resolv.conf -> ../run/x" },
+	  "ul",
+	  "etc/resolv.conf",
+	  "etc/resolv.conf (0)" },
+	{ { "u/var/run -> /vr", "l/var/run -> /run" },
+	  "ul",
+	  "var/run/x",
+	  "vr/x (1)" },
+	/* merging stops at a lower non-folder, skips a lower without it */
+	{ { "u/a/", "l/a", "m/a/b -> /z" }, "ulm", "a/b", "a/b (0)" },
+	{ { "u/a/", "m/a/b -> /z" }, "ulm", "a/b", "z (1)" },
+	/* the config overlay as the top lower, the upper not made yet */
+	{ { "c/etc/", "l/etc -> /x" }, "ucl", "etc/x", "etc/x (0)" },
+	{ { "l/etc -> /x" }, "ucl", "etc/x", "x/x (1)" },
+};
+
+static void test_resolve_target_merges_layers_like_overlayfs(void **state)
+{
+	(void)state;
+	run_target_cases(layer_cases, ARRAY_SIZE(layer_cases));
+}
+
+static const struct target_case overlay_mark_cases[] = {
+	{ { "u/lib (whiteout)", "l/lib -> usr/lib", "l/usr/lib/" },
+	  "ul",
+	  "lib/firmware",
+	  "lib/firmware (0)" },
+	{ { "u/etc/", "l/etc (whiteout)", "m/etc/resolv.conf -> ../run/x" },
+	  "ulm",
+	  "etc/resolv.conf",
+	  "etc/resolv.conf (0)" },
+	{ { "u/usr/ (opaque)", "l/usr/lib -> /x" },
+	  "ul",
+	  "usr/lib/y",
+	  "usr/lib/y (0)" },
+	{ { "u/usr/ (uopaque)", "l/usr/lib -> /x" },
+	  "ul",
+	  "usr/lib/y",
+	  "usr/lib/y (0)" },
+	/* the same without the mark */
+	{ { "u/usr/", "l/usr/lib -> /x" }, "ul", "usr/lib/y", "x/y (1)" },
+};
+
+static void test_resolve_target_honours_whiteouts_and_opaque(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: whiteouts and trusted.* xattrs need "
+			      "root\n");
+		skip();
+	}
+	run_target_cases(overlay_mark_cases, ARRAY_SIZE(overlay_mark_cases));
+}
+
+/* n links in a row, n0 -> n1 -> ... -> n<n> (a folder). */
+static void make_link_chain(const char *base, int n)
+{
+	char e[64];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(e, sizeof(e), "l/n%d -> n%d", i, i + 1);
+		make_entry(base, e);
+	}
+	snprintf(e, sizeof(e), "l/n%d/", n);
+	make_entry(base, e);
+}
+
+static void test_resolve_target_stops_after_40_links(void **state)
+{
+	struct rootfs_layers l = { .n = 1 };
+	char base[300], out[PATH_MAX];
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/chain", sandbox);
+	make_link_chain(base, 40);
+	snprintf(l.dir[0], sizeof(l.dir[0]), "%s/l", base);
+	assert_int_equal(resolve_target(&l, "n0/x", out, sizeof(out)), 1);
+	assert_string_equal(out, "n40/x");
+	snprintf(base, sizeof(base), "%s/chain41", sandbox);
+	make_link_chain(base, 41);
+	snprintf(l.dir[0], sizeof(l.dir[0]), "%s/l", base);
+	assert_int_equal(resolve_target(&l, "n0/x", out, sizeof(out)), -ELOOP);
+}
+
+static void test_resolve_target_refuses_bad_targets(void **state)
+{
+	struct rootfs_layers l = { .n = 1 };
+	char out[PATH_MAX], *longer;
+
+	(void)state;
+	snprintf(l.dir[0], sizeof(l.dir[0]), "%s", sandbox);
+	assert_int_equal(resolve_target(&l, "/abs", out, sizeof(out)), -EINVAL);
+	assert_int_equal(resolve_target(&l, "", out, sizeof(out)), -EINVAL);
+	assert_int_equal(resolve_target(&l, "a/b", out, 3), -ENAMETOOLONG);
+	assert_int_equal(resolve_target(&l, "a/b", out, 4), 0);
+	assert_string_equal(out, "a/b");
+	longer = malloc(PATH_MAX + 1);
+	assert_non_null(longer);
+	memset(longer, 'a', PATH_MAX);
+	longer[PATH_MAX] = '\0';
+	assert_int_equal(resolve_target(&l, longer, out, sizeof(out)),
+			 -ENAMETOOLONG);
+	free(longer);
+	l.n = 0;
+	assert_int_equal(resolve_target(&l, "a", out, sizeof(out)), -EINVAL);
+}
+
+/* "<return>: top|...|bottom", with the sandbox written as '@'. */
+static void layers_text(const char *spec, char *buf, size_t size)
+{
+	struct rootfs_layers l;
+	char full[600];
+	const char *at = strchr(spec, '@');
+	int ret;
+
+	if (at)
+		snprintf(full, sizeof(full), "%.*s%s%s", (int)(at - spec), spec,
+			 sandbox, at + 1);
+	else
+		snprintf(full, sizeof(full), "%s", spec);
+	ret = rootfs_layers_of(full, &l);
+	snprintf(buf, size, "%d:", ret);
+	for (size_t i = 0; i < l.n; i++) {
+		const char *d = l.dir[i];
+
+		if (!strcmp(d, sandbox))
+			d = "@";
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
+			 i ? "|" : " ", d);
+	}
+}
+
+static void test_rootfs_layers_of_every_spec_form(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "overlayfs:/v/root.squashfs:/v/lxc-overlay/upper",
+		  "1: /v/lxc-overlay/upper|/v/root.squashfs" },
+		{ "overlayfs:/configs/app:/v/ovl:/v/root:/v/upper",
+		  "1: /v/upper|/configs/app|/v/ovl|/v/root" },
+		{ "overlay:/lower:/upper", "1: /upper|/lower" },
+		{ "dir:/x/rootfs", "1: /x/rootfs" },
+		{ "@", "1: @" },
+		{ "@/file", "0:" },
+		{ "@/missing", "0:" },
+		{ "loop:/v/root.img", "0:" },
+		{ "nbd:/dev/nbd0", "0:" },
+		{ "rbd:pool/img", "0:" },
+		{ "zfs:tank/app", "0:" },
+		{ "btrfs:/x", "0:" },
+		{ "lvm:/dev/vg/app", "0:" },
+		{ "", "0:" },
+		{ "overlayfs:/1:/2:/3:/4:/5:/6:/7:/u",
+		  "1: /u|/1|/2|/3|/4|/5|/6|/7" },
+		{ "overlayfs:/1:/2:/3:/4:/5:/6:/7:/8:/u", "-7:" },
+		{ "overlayfs:/only", "-22:" },
+		{ "overlayfs:/a::/u", "-22:" },
+		{ "overlayfs:/a:", "-22:" },
+		{ "overlayfs:lower:/u", "-22:" },
+		{ "dir:", "-22:" },
+		{ "rootfs", "-22:" },
+	};
+	char path[300], got[PATH_MAX + 8];
+	struct rootfs_layers l;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/file", sandbox);
+	write_text(path, "hsqs", 0644);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		layers_text(cases[i][0], got, sizeof(got));
+		if (strcmp(got, cases[i][1]))
+			print_message("spec '%s'\n", cases[i][0]);
+		assert_string_equal(got, cases[i][1]);
+	}
+	assert_int_equal(rootfs_layers_of(NULL, &l), 0);
+	if (access("/dev/loop0", F_OK) == 0)
+		assert_int_equal(rootfs_layers_of("/dev/loop0", &l), 0);
+	else
+		print_message("no /dev/loop0: block device spec not tried\n");
+	memset(got, 'a', sizeof(got));
+	memcpy(got, "dir:/", 5);
+	got[PATH_MAX + 4] = '\0';
+	assert_int_equal(rootfs_layers_of(got, &l), -ENAMETOOLONG);
+}
+
+/* "src|dst|type|opts|rest" or "-22". */
+static void fields_text(const char *val, char *buf, size_t size)
+{
+	struct mount_fields f;
+
+	if (split_mount_entry(val, strlen(val), &f)) {
+		snprintf(buf, size, "-22");
+		return;
+	}
+	snprintf(buf, size, "%.*s|%.*s|%.*s|%.*s|%.*s", (int)f.src_len, f.src,
+		 (int)f.dst_len, f.dst, (int)f.type_len, f.type,
+		 (int)f.opts_len, f.opts, (int)f.rest_len, f.rest);
+}
+
+static void test_split_mount_entry_fields(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "tmpfs run tmpfs rw,nodev,relatime,create=dir,mode=755 0 0",
+		  "tmpfs|run|tmpfs|rw,nodev,relatime,create=dir,mode=755|0 0" },
+		{ "overlay var/lib overlay lowerdir=/v/root.squashfs/var/lib,"
+		  "upperdir=/v/dockerovl-var/upper,workdir=/v/dockerovl-var/"
+		  "work,create=dir",
+		  "overlay|var/lib|overlay|lowerdir=/v/root.squashfs/var/lib,"
+		  "upperdir=/v/dockerovl-var/upper,workdir=/v/dockerovl-var/"
+		  "work,create=dir|" },
+		{ "  /a \t b  none\tbind,ro   0  0  ",
+		  "/a|b|none|bind,ro|0  0" },
+		{ "proc proc proc", "proc|proc|proc||" },
+		{ "/a b", "-22" },
+		{ "   ", "-22" },
+		{ "", "-22" },
+	};
+	char got[512];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		fields_text(cases[i][0], got, sizeof(got));
+		assert_string_equal(got, cases[i][1]);
+	}
+}
+
+static void test_mount_entry_with_target_keeps_other_fields(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/etc/resolv.conf etc/resolv.conf none bind,create=file 0 0",
+		  "/etc/resolv.conf run/resolv.conf none bind,create=file 0 "
+		  "0" },
+		{ "overlay var/lib overlay lowerdir=/l,upperdir=/u,workdir=/w,"
+		  "create=dir",
+		  "overlay run/resolv.conf overlay lowerdir=/l,upperdir=/u,"
+		  "workdir=/w,create=dir" },
+		{ "  /a \t b  none\tbind,ro   0  0  ",
+		  "/a run/resolv.conf none bind,ro 0  0" },
+		{ "proc proc proc", "proc run/resolv.conf proc" },
+	};
+	struct mount_fields f;
+	char out[512];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(
+			split_mount_entry(cases[i][0], strlen(cases[i][0]), &f),
+			0);
+		assert_int_equal(mount_entry_with_target(&f, "run/resolv.conf",
+							 out, sizeof(out)),
+				 0);
+		assert_string_equal(out, cases[i][1]);
+	}
+	assert_int_equal(mount_entry_with_target(&f, "run/resolv.conf", out,
+						 strlen(cases[3][1])),
+			 -ENAMETOOLONG);
+	assert_int_equal(mount_entry_with_target(&f, "run/resolv.conf", out,
+						 strlen(cases[3][1]) + 1),
+			 0);
+}
+
+/* An entry with the sandbox written as '@', split into f over buf. */
+static void entry_in_sandbox(const char *fmt, char *buf, size_t size,
+			     struct mount_fields *f)
+{
+	size_t n = 0;
+
+	for (const char *c = fmt; *c && n + 1 < size; c++) {
+		if (*c != '@') {
+			buf[n++] = *c;
+			continue;
+		}
+		n += (size_t)snprintf(buf + n, size - n, "%s", sandbox);
+	}
+	buf[n] = '\0';
+	assert_int_equal(split_mount_entry(buf, strlen(buf), f), 0);
+}
+
+static void test_make_overlay_entry_dirs_creates_missing_only(void **state)
+{
+	struct mount_fields f;
+	char val[1024], path[300];
+	int cwd, ret;
+
+	(void)state;
+	entry_in_sandbox("overlay var/lib overlay lowerdir=@/root/var/lib,"
+			 "upperdir=@/ovl/upper,workdir=@/ovl/work,create=dir",
+			 val, sizeof(val), &f);
+	assert_int_equal(make_overlay_entry_dirs(&f), 2);
+	snprintf(path, sizeof(path), "%s/ovl/upper", sandbox);
+	assert_true(is_dir(path));
+	snprintf(path, sizeof(path), "%s/ovl/work", sandbox);
+	assert_true(is_dir(path));
+	snprintf(path, sizeof(path), "%s/root", sandbox);
+	assert_false(is_dir(path));
+	assert_int_equal(make_overlay_entry_dirs(&f), 0);
+	snprintf(path, sizeof(path), "%s/ovl/work", sandbox);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(make_overlay_entry_dirs(&f), 1);
+	assert_true(is_dir(path));
+	/* other types and relative folders are left to LXC */
+	entry_in_sandbox("@/x var/lib none bind,upperdir=@/b1,workdir=@/b2 0 0",
+			 val, sizeof(val), &f);
+	assert_int_equal(make_overlay_entry_dirs(&f), 0);
+	snprintf(path, sizeof(path), "%s/b1", sandbox);
+	assert_false(is_dir(path));
+	/* relative to the sandbox, so a regression litters only that */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(cwd >= 0);
+	assert_int_equal(chdir(sandbox), 0);
+	entry_in_sandbox("overlay var/lib overlay upperdir=up,workdir=wk", val,
+			 sizeof(val), &f);
+	ret = make_overlay_entry_dirs(&f);
+	assert_int_equal(fchdir(cwd), 0);
+	close(cwd);
+	assert_int_equal(ret, 0);
+	snprintf(path, sizeof(path), "%s/up", sandbox);
+	assert_false(is_dir(path));
+}
+
+static void test_make_overlay_entry_dirs_says_what_it_cannot_make(void **state)
+{
+	struct mount_fields f;
+	char val[1024], path[300], want[600];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/file", sandbox);
+	write_text(path, "", 0644);
+	entry_in_sandbox("overlay tmp overlay lowerdir=@,upperdir=@/file/upper,"
+			 "workdir=@/work",
+			 val, sizeof(val), &f);
+	assert_int_equal(make_overlay_entry_dirs(&f), -ENOTDIR);
+	snprintf(want, sizeof(want),
+		 "cannot create the upperdir '%s/file/upper' of the overlay "
+		 "mount on 'tmp': Not a directory",
+		 sandbox);
+	assert_string_equal(last_log, want);
+	entry_in_sandbox("overlay tmp overlay upperdir=@/u,workdir=@/file", val,
+			 sizeof(val), &f);
+	assert_int_equal(make_overlay_entry_dirs(&f), -ENOTDIR);
+	snprintf(want, sizeof(want),
+		 "cannot create the workdir '%s/file' of the overlay mount on "
+		 "'tmp': Not a directory",
+		 sandbox);
+	assert_string_equal(last_log, want);
+}
+
 /* ---- argv ---- */
 
 static void assert_argv(char *const *got, const char *const *want)
@@ -1602,6 +2103,16 @@ int main(void)
 		T(test_hooks_are_listed_sorted_and_filtered),
 		T(test_missing_hooks_folder_means_no_hooks),
 		T(test_too_many_hooks_refuse_instead_of_a_subset),
+		T(test_resolve_target_follows_links_inside_the_rootfs),
+		T(test_resolve_target_merges_layers_like_overlayfs),
+		T(test_resolve_target_honours_whiteouts_and_opaque),
+		T(test_resolve_target_stops_after_40_links),
+		T(test_resolve_target_refuses_bad_targets),
+		T(test_rootfs_layers_of_every_spec_form),
+		T(test_split_mount_entry_fields),
+		T(test_mount_entry_with_target_keeps_other_fields),
+		T(test_make_overlay_entry_dirs_creates_missing_only),
+		T(test_make_overlay_entry_dirs_says_what_it_cannot_make),
 		T(test_start_argv),
 		T(test_info_argv),
 		T(test_stop_argv),
