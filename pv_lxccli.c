@@ -2607,6 +2607,7 @@ struct console_ent {
 	char name[PV_LXCCLI_NAME_MAX + 1];
 	enum ent_state state;
 	pid_t pid;
+	char conf_dir[PATH_MAX]; /* lxc-stop reads the config from there too */
 	int master, slave, keep, status_rd;
 };
 
@@ -2902,6 +2903,7 @@ report:
 
 struct stop_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
+	char conf_dir[PATH_MAX]; /* relative includes resolve from there */
 	char lxcpath[PATH_MAX];
 	char config[PATH_MAX];
 	int console; /* the kept master, -1 without a console */
@@ -2972,6 +2974,9 @@ static void stop_helper(void *arg)
 	int ret;
 
 	alarm(PV_LXCCLI_STOP_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
+	if (chdir(j->conf_dir) < 0)
+		plog(PV_LOG_WARN, "cannot enter '%s' to stop '%s': %s",
+		     j->conf_dir, j->name, strerror(errno));
 	pass_from = j->console; /* read and dropped: see pass_from */
 	build_stop_argv(&a, j->name, j->lxcpath, j->config,
 			PV_LXCCLI_STOP_TIMEOUT, false);
@@ -3516,6 +3521,7 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 	ret = prepare_start(s, e, p, rev, conf_file);
 	if (ret)
 		goto out;
+	strcpy(e->conf_dir, s->job.conf_dir);
 	/* listed before the fork, so the helper's copy is reachable too */
 	e->next = ents;
 	ents = e;
@@ -3559,6 +3565,7 @@ static void do_stop(struct pv_platform *p)
 		goto out;
 	strcpy(j.name, p->name);
 	strcpy(j.lxcpath, lxcpath);
+	strcpy(j.conf_dir, e ? e->conf_dir : "/");
 	snprintf(j.config, sizeof(j.config), "%s/%s/config", PV_LXCCLI_RUNDIR,
 		 p->name);
 	/* the helper holds a master until the container is down */

@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: LXC runs containers as root: run it as root (bash tests/demo.sh)" >&2
 	exit 1
 fi
-bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc \
+bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc squashfs-tools \
 	busybox-static
 if ! command -v lxc-start >/dev/null || ! lxc-start --version >/dev/null; then
 	echo "demo: no working lxc-start on PATH (apt-get install lxc)" >&2

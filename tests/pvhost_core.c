@@ -1637,7 +1637,7 @@ static int rev_mount(struct pvhost_rev *r, const char *src, const char *dir,
 static int rev_mount_squashfs(struct pvhost_rev *r, const char *image,
 			      const char *dir)
 {
-	char *argv[] = { "mount", "-t", "squashfs", "-o", "loop,ro",
+	char *argv[] = { "/bin/mount", "-t", "squashfs", "-o", "loop,ro",
 			 (char *)image, (char *)dir, NULL };
 	struct run_result res;
 	struct statfs sfs;
@@ -1654,6 +1654,38 @@ static int rev_mount_squashfs(struct pvhost_rev *r, const char *image,
 		return -1;
 	}
 	rev_path(r->mounts[r->n_mounts++], PATH_MAX, "%s", dir);
+	return 0;
+}
+
+/*
+ * The root volume, and a layered app's root.ovl.squashfs, each at
+ * <volumes>/<image>: at least one of them must be there.
+ */
+static int rev_mount_images(struct pvhost_rev *r)
+{
+	static const char *const images[] = { "root.squashfs",
+					      "root.ovl.squashfs" };
+	char image[PATH_MAX + 32], at[PATH_MAX + 32];
+	int found = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (rev_path(image, sizeof(image), "%s/%s", r->dir,
+			     images[i]) < 0 ||
+		    rev_path(at, sizeof(at), "%s/%s", r->volumes,
+			     images[i]) < 0)
+			return -1;
+		if (access(image, F_OK) < 0)
+			continue;
+		if (rev_mount_squashfs(r, image, at) < 0)
+			return -1;
+		found++;
+	}
+	if (!found) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "'%s' has no root.squashfs",
+			    r->dir);
+		errno = ENOENT;
+		return -1;
+	}
 	return 0;
 }
 
@@ -1721,7 +1753,7 @@ static int rev_read_run_json(struct pvhost_rev *r, char **text)
 static int rev_copy_configs(struct pvhost_rev *r, const char *configs)
 {
 	char src[PATH_MAX + 16];
-	char *argv[] = { "cp", "-a", src, (char *)configs, NULL };
+	char *argv[] = { "/bin/cp", "-a", src, (char *)configs, NULL };
 	struct run_result res;
 	char out[256];
 	struct stat st;
@@ -1740,8 +1772,7 @@ static int rev_copy_configs(struct pvhost_rev *r, const char *configs)
 int pvhost_rev_prepare(struct pvhost *h, const char *dir,
 		       struct pvhost_rev *r)
 {
-	char *text = NULL, image[PATH_MAX + 32], root[PATH_MAX + 32];
-	char configs[PATH_MAX + 32];
+	char *text = NULL, configs[PATH_MAX + 32];
 	struct vol_ctx v = { r, 0 };
 	const char *storage;
 
@@ -1750,12 +1781,10 @@ int pvhost_rev_prepare(struct pvhost *h, const char *dir,
 	    rev_read_run_json(r, &text) < 0 ||
 	    rev_path(r->volumes, sizeof(r->volumes), "%s/volumes/%s",
 		     h->sandbox, r->name) < 0 ||
-	    rev_path(image, sizeof(image), "%s/root.squashfs", r->dir) < 0 ||
-	    rev_path(root, sizeof(root), "%s/root.squashfs", r->volumes) < 0 ||
 	    rev_path(configs, sizeof(configs), "%s/configs/%s", h->sandbox,
 		     r->name) < 0)
 		goto fail;
-	if (rev_mount_squashfs(r, image, root) < 0)
+	if (rev_mount_images(r) < 0)
 		goto fail;
 	storage = json_get(text, "storage");
 	if (storage)

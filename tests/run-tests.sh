@@ -4,7 +4,7 @@
 # tests need root and stock LXC; without them they say so and are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc \
+bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc squashfs-tools \
 	busybox-static
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
