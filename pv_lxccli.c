@@ -733,6 +733,8 @@ static void keep_reason(struct log_relay *r, const char *s, size_t len)
 {
 	const char *m = s, *end = s + len, *d;
 
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
 	for (int i = 0; i < 2; i++) {
 		d = memmem(m, (size_t)(end - m), " - ", 3);
 		if (!d)

@@ -653,6 +653,33 @@ static void test_missing_rootfs_gives_minus_one(void **state)
 					"with 1");
 }
 
+/*
+ * The plugin's ERROR line carries LXC's own first ERROR line, even when
+ * the core gave no logfd and asked LXC for FATAL lines only.
+ */
+static void test_failed_start_says_why_without_logfd_at_fatal(void **state)
+{
+	int level = host->opts.loglevel;
+	struct pvhost_plat pl;
+	bool said;
+
+	(void)state;
+	make_platform(&pl, "it-why", NULL,
+		      "lxc.rootfs.path = dir:/nonexistent/why-rootfs\n");
+	pl.no_logfd = true;
+	host->opts.loglevel = 8;
+	pvhost_log_clear(host);
+	assert_int_equal(pvhost_start(host, &pl), 0);
+	host->opts.loglevel = level;
+	assert_int_equal(pvhost_wait_pid(host, &pl, PID_WAIT_MS), -1);
+	said = pvhost_log_contains(host, "LXC's reason: ") &&
+	       pvhost_log_contains(host, "/nonexistent/why-rootfs") &&
+	       !pvhost_log_contains(host, "LXC logged no error");
+	pvhost_stop(host, &pl, NULL);
+	if (!said)
+		fail_msg("no LXC reason in the plugin's log:\n%s", recent_log());
+}
+
 static void test_missing_init_gives_minus_one(void **state)
 {
 	struct pvhost_plat pl;
@@ -691,6 +718,39 @@ static void test_no_lxc_tools_gives_minus_one(void **state)
 	assert_start_fails_cleanly(&pl, "could not run: No such file");
 	setenv("PATH", old, 1);
 	free(old);
+}
+
+/*
+ * lxc-stop returns before LXC's monitor has finished (post-stop hooks,
+ * cgroups). The monitor holds the console as its controlling terminal:
+ * the stop helper must keep the master until the monitor is gone, or the
+ * monitor is hung up and the hook dies with it.
+ */
+static void test_stop_lets_the_monitor_finish_its_post_stop_hook(void **state)
+{
+	char hook[PATH_MAX + 32], mark[PATH_MAX + 32], script[PATH_MAX * 2];
+	char extra[PATH_MAX + 64], *got;
+	struct pvhost_plat pl;
+
+	(void)state;
+	snprintf(mark, sizeof(mark), "%s/poststop.mark", sandbox);
+	unlink(mark);
+	snprintf(hook, sizeof(hook), "%s/poststop.sh", sandbox);
+	/* slow on purpose: the monitor outlives lxc-stop by this much */
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\nsleep 1\necho \"done:$LXC_NAME\" > %s\n", mark);
+	write_file(hook, script, 0755);
+	snprintf(extra, sizeof(extra), "lxc.hook.post-stop = %s\n", hook);
+	make_platform(&pl, "it-poststop", NULL, extra);
+	start_ok(&pl);
+	stop_ok(&pl);
+	/* the monitor and the helpers are children of the PID 1 host */
+	assert_int_equal(pvhost_wait_children(0, 10000), 0);
+	got = read_text(mark);
+	if (!got || strcmp(got, "done:it-poststop\n"))
+		fail_msg("the post-stop hook did not finish: %s",
+			 got ? got : "no mark");
+	unlink(mark);
 }
 
 /* ---- many ---- */
@@ -805,6 +865,10 @@ int main(int argc, char **argv)
 			test_verbose_lxc_log_does_not_hold_up_the_start),
 		cmocka_unit_test(test_missing_rootfs_gives_minus_one),
 		cmocka_unit_test(test_missing_init_gives_minus_one),
+		cmocka_unit_test(
+			test_failed_start_says_why_without_logfd_at_fatal),
+		cmocka_unit_test(
+			test_stop_lets_the_monitor_finish_its_post_stop_hook),
 		cmocka_unit_test(test_no_lxc_tools_gives_minus_one),
 		cmocka_unit_test(test_platform_starts_after_a_failed_start),
 		cmocka_unit_test(test_50_cycles_leave_no_fd_or_child_as_pid1),

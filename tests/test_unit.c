@@ -2069,6 +2069,198 @@ static void test_dev_log_bound_only_when_it_resolves(void **state)
 }
 #endif
 
+/* ---- Pantavisor's init mode ---- */
+
+static void test_init_mode_follows_the_core_s_order(void **state)
+{
+	static const struct {
+		const char *config, *policy, *cmdline, *env;
+		int bare;
+		enum init_mode want;
+	} cases[] = {
+		{ NULL, NULL, NULL, NULL, -1, MODE_EMBEDDED },
+		{ "PV_SYSTEM_INIT_MODE=appengine\n", NULL, NULL, NULL, -1,
+		  MODE_APPENGINE },
+		{ "# c\nsystem.init.mode = \"appengine\"\n", NULL, NULL, NULL,
+		  -1, MODE_APPENGINE },
+		{ "PV_SYSTEM_INIT_MODE=appengine\n", "PV_SYSTEM_INIT_MODE="
+		  "embedded\n", NULL, NULL, -1, MODE_EMBEDDED },
+		{ NULL, NULL, "quiet pv_system_init_mode=appengine ro", NULL,
+		  -1, MODE_APPENGINE },
+		{ NULL, NULL, "system_init_mode=appengine", NULL, -1,
+		  MODE_EMBEDDED }, /* not a pv_ token */
+		{ "PV_SYSTEM_INIT_MODE=appengine\n", NULL,
+		  "pv_system_init_mode=standalone", NULL, -1, MODE_STANDALONE },
+		{ NULL, NULL, "pv_system_init_mode=appengine", "embedded", -1,
+		  MODE_EMBEDDED },
+		{ NULL, NULL, NULL, "appengine", MODE_EMBEDDED, MODE_EMBEDDED },
+		{ NULL, NULL, NULL, "bogus", -1, MODE_EMBEDDED },
+		{ "PV_SYSTEM_INIT_MODE=\n", NULL, NULL, NULL, MODE_APPENGINE,
+		  MODE_APPENGINE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mode_sources m = { cases[i].config, cases[i].policy,
+					  cases[i].cmdline, cases[i].env,
+					  cases[i].bare };
+
+		if (init_mode_of(&m) != cases[i].want)
+			fail_msg("case %zu: got %s, want %s", i,
+				 mode_names[init_mode_of(&m)],
+				 mode_names[cases[i].want]);
+	}
+}
+
+static void test_core_args_give_config_cmdline_and_bare_words(void **state)
+{
+	char args[] = "pantavisor\0--config\0/x/pv.config\0--cmdline\0"
+		      "pv_a=b\0pv_appengine";
+	struct core_args a;
+
+	(void)state;
+	parse_core_args(args, sizeof(args), &a);
+	assert_string_equal(a.config, "/x/pv.config");
+	assert_string_equal(a.cmdline, "pv_a=b");
+	assert_int_equal(a.bare, MODE_APPENGINE);
+	parse_core_args(args, 11, &a); /* "pantavisor" alone */
+	assert_null(a.config);
+	assert_int_equal(a.bare, -1);
+}
+
+static void test_appengine_adds_cgroup_relative_from_lxc_3_1(void **state)
+{
+	struct cfg_in c = { .name = "app", .rev = "0", .conf_path = "/c",
+			    .lxcpath = "/l", .config_path = "/r/config",
+			    .rootfs_mount = "/m", .loglevel = 2 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		c.appengine = i > 0;
+		c.lxc_version = i == 2 ? LXC_V(3, 0) : LXC_V(5, 0);
+		f = open_memstream(&text, &len);
+		assert_int_equal(write_config(f, &c, "", 0), 0);
+		fclose(f);
+		if (i == 1)
+			assert_non_null(strstr(text, "\nlxc.cgroup.relative = 1\n"));
+		else
+			assert_null(strstr(text, "lxc.cgroup.relative"));
+		free(text);
+		text = NULL;
+	}
+}
+
+/* ---- platform config lines ---- */
+
+static void test_fork_keys_are_commented_and_the_rest_kept(void **state)
+{
+	const char in[] = "lxc.tty.max = 8\n  lxc.tty.min = 8\n# x\n\n"
+			  "lxc.rootfs.bdev_type = squashfs\nlxc.uts.name = h";
+	const char want[] =
+		"lxc.tty.max = 8\n"
+		"# pv_lxccli: key of Pantavisor's LXC fork only:   "
+		"lxc.tty.min = 8\n# x\n\n"
+		"# pv_lxccli: key of Pantavisor's LXC fork only: "
+		"lxc.rootfs.bdev_type = squashfs\nlxc.uts.name = h\n";
+	char *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(plan_lines("p", NULL, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void test_origin_mkdir_makes_the_source_and_is_dropped(void **state)
+{
+	char in[PATH_MAX * 2], want[PATH_MAX * 3], src[PATH_MAX];
+	char *out = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	(void)state;
+	snprintf(src, sizeof(src), "%s/made/here", sandbox);
+	snprintf(in, sizeof(in), "lxc.mount.entry = %s data none "
+				 "bind,origin=mkdir,create=dir 0 0\n", src);
+	snprintf(want, sizeof(want),
+		 "# pv_lxccli: origin=mkdir done:\n# %.*s\n"
+		 "lxc.mount.entry = %s data none bind,create=dir 0 0\n",
+		 (int)strlen(in) - 1, in, src);
+	assert_int_equal(plan_lines("p", NULL, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, want);
+	assert_int_equal(stat(src, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	free(out);
+}
+
+static void test_mount_target_rewritten_with_the_original_kept(void **state)
+{
+	struct rootfs_layers l = { .n = 1 };
+	char root[PATH_MAX], link[PATH_MAX + 16];
+	const char in[] = "lxc.mount.entry = /a var/run/dbus none bind 0 0\n"
+			  "lxc.mount.entry = /b tmp none bind 0 0\n";
+	const char want[] =
+		"# pv_lxccli: target resolved inside the rootfs:\n"
+		"# lxc.mount.entry = /a var/run/dbus none bind 0 0\n"
+		"lxc.mount.entry = /a run/dbus none bind 0 0\n"
+		"lxc.mount.entry = /b tmp none bind 0 0\n";
+	char *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/root", sandbox);
+	snprintf(link, sizeof(link), "%s/var", root);
+	assert_int_equal(mkdir_parents(link, 0755), 0);
+	strcat(link, "/run");
+	assert_int_equal(symlink("/run", link), 0);
+	snprintf(l.dir[0], sizeof(l.dir[0]), "%s", root);
+	assert_int_equal(plan_lines("p", &l, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void test_absolute_spec_resolves_from_the_config_folder(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "rootfs", "/t/rootfs" },
+		{ "dir:rootfs", "dir:/t/rootfs" },
+		{ "/abs", "/abs" },
+		{ "overlayfs:low:/up", "overlayfs:/t/low:/up" },
+		{ "overlay:/a:b:c", "overlay:/a:/t/b:/t/c" },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(absolute_spec(cases[i][0], "/t", out,
+					       sizeof(out)), 0);
+		assert_string_equal(out, cases[i][1]);
+	}
+	assert_int_equal(absolute_spec("rootfs", "/t", out, 8), -ENAMETOOLONG);
+}
+
+static void test_lxc_log_lines_give_level_and_first_error(void **state)
+{
+	struct log_relay r = { .to = -1, .min_level = 2 };
+	const char log[] =
+		"lxc-start n 20261201204246.676 INFO     conf - c.c:f:1 - hi\n"
+		"lxc-start n 20261201204246.676 ERROR    cgfsng - ../c.c:f:2 - "
+		"Invalid cross-device link - Failed to open 10/..\n"
+		"lxc-start n 20261201204246.676 ERROR    start - s.c:f:3 - later\n";
+
+	(void)state;
+	assert_int_equal(log_line_level(log, strlen(log)), 2);
+	relay_feed(&r, log, 20);
+	assert_string_equal(r.first_error, "");
+	relay_feed(&r, log + 20, strlen(log) - 20);
+	assert_string_equal(r.first_error, "Invalid cross-device link - Failed "
+					   "to open 10/..");
+	assert_int_equal(log_line_level("garbage", 7), -1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -2140,6 +2332,17 @@ int main(void)
 		T(test_config_with_overlay_rootfs_line),
 		T(test_split_command_handles_quotes_and_escapes),
 		T(test_header_shows_init_args_for_the_shell),
+		cmocka_unit_test(test_init_mode_follows_the_core_s_order),
+		cmocka_unit_test(
+			test_core_args_give_config_cmdline_and_bare_words),
+		cmocka_unit_test(
+			test_appengine_adds_cgroup_relative_from_lxc_3_1),
+		T(test_fork_keys_are_commented_and_the_rest_kept),
+		T(test_origin_mkdir_makes_the_source_and_is_dropped),
+		T(test_mount_target_rewritten_with_the_original_kept),
+		cmocka_unit_test(
+			test_absolute_spec_resolves_from_the_config_folder),
+		cmocka_unit_test(test_lxc_log_lines_give_level_and_first_error),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
