@@ -22,8 +22,19 @@ cmake --build build -j"$(nproc)" --target pv_lxccli pvhost >/dev/null
 work=$(mktemp -d /tmp/pv_lxccli-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 echo "== LXC $(lxc-start --version); plugin build/pv_lxccli.so; work folder $work"
+# A platform folder as a revision holds it (run.json, lxc.container.conf
+# from pvr's template, root.squashfs made from busybox): pvhost loop-mounts
+# it as the core does, starts it through the plugin, stops it, undoes all.
+# DEMO_PLATFORM=DIR runs a platform folder of your own instead.
 exec_status=0
-build/tests/pvhost --plugin build/pv_lxccli.so --name demo \
-	--config "$work/lxc.container.conf" --make-rootfs "$work/rootfs" \
-	--sandbox "$work/sandbox" --time "${DEMO_SECONDS:-3}" || exec_status=$?
+if [ -n "${DEMO_PLATFORM:-}" ]; then
+	build/tests/pvhost --plugin build/pv_lxccli.so \
+		--platform "$DEMO_PLATFORM" --sandbox "$work/sandbox" \
+		--time "${DEMO_SECONDS:-3}" || exec_status=$?
+else
+	build/tests/pvhost --plugin build/pv_lxccli.so --name demo \
+		--platform "$work/trails/0/demo" --make-platform \
+		--sandbox "$work/sandbox" --time "${DEMO_SECONDS:-3}" ||
+		exec_status=$?
+fi
 exit $exec_status

@@ -60,6 +60,19 @@ static const char usage[] =
 	"  --time SECONDS     stop after SECONDS (default: wait for Ctrl-C)\n"
 	"  --make-rootfs DIR  first build a busybox rootfs with the test init\n"
 	"                     in DIR and write LXC_CONF for it\n"
+	"  --platform DIR     instead of --name and --config: a platform\n"
+	"                     folder as the core has it in a revision\n"
+	"                     (run.json, lxc.container.conf, root.squashfs,\n"
+	"                     optional _config/). pvhost does what the core\n"
+	"                     does first: loop-mounts root.squashfs at\n"
+	"                     SANDBOX/volumes/NAME/root.squashfs, mounts the\n"
+	"                     run.json storage volumes (lxc-overlay: a\n"
+	"                     tmpfs), copies _config/ to SANDBOX/configs/NAME,\n"
+	"                     takes name, group, roles and exports from\n"
+	"                     run.json; all undone at the end. The config's\n"
+	"                     volumes must be below SANDBOX/volumes\n"
+	"  --make-platform    with --platform DIR, --name NAME and --sandbox:\n"
+	"                     first make DIR from busybox as pvr would\n"
 	"  --help             this text\n"
 	"\n"
 	"Exit code 0 only if the pid arrived and init went away gracefully\n"
@@ -164,6 +177,8 @@ enum {
 	OPT_APPENGINE,
 	OPT_TIME,
 	OPT_MAKE_ROOTFS,
+	OPT_PLATFORM,
+	OPT_MAKE_PLATFORM,
 	OPT_HELP
 };
 
@@ -185,6 +200,8 @@ static const struct option long_opts[] = {
 	{ "appengine", no_argument, NULL, OPT_APPENGINE },
 	{ "time", required_argument, NULL, OPT_TIME },
 	{ "make-rootfs", required_argument, NULL, OPT_MAKE_ROOTFS },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "make-platform", no_argument, NULL, OPT_MAKE_PLATFORM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -192,7 +209,8 @@ static const struct option long_opts[] = {
 struct args {
 	struct pvhost_opts o;
 	const char *name, *config, *role, *group, *rev, *exec, *rootfs;
-	bool export_, automodfw, std_log;
+	const char *platform; /* a platform folder as a revision holds it */
+	bool export_, automodfw, std_log, make_platform;
 	double time_s;
 };
 
@@ -288,6 +306,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_MAKE_ROOTFS:
 			a->rootfs = optarg;
 			break;
+		case OPT_PLATFORM:
+			a->platform = optarg;
+			break;
+		case OPT_MAKE_PLATFORM:
+			a->make_platform = true;
+			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 0;
@@ -296,7 +320,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return 2;
 		}
 	}
-	if (optind < argc || !a->o.plugin || !a->name || !a->config) {
+	if (a->make_platform && (!a->platform || !a->name || !a->o.sandbox)) {
+		fprintf(stderr, "pvhost: --make-platform needs --platform, "
+				"--name and --sandbox\n");
+		return 2;
+	}
+	if (optind < argc || !a->o.plugin ||
+	    (!a->platform && (!a->name || !a->config))) {
 		fprintf(stderr, "pvhost: --plugin, --name and --config are "
 				"required (see --help)\n");
 		return 2;
@@ -304,11 +334,44 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
+/*
+ * --platform: what the core does before a start, then the platform's
+ * name, config, group, role and exports as run.json gives them.
+ */
+static int prepare_platform(struct pvhost *h, struct args *a,
+			    struct pvhost_rev *rev)
+{
+	char vol[PATH_MAX + 16];
+	double t0 = pvhost_now_ms();
+
+	if (a->make_platform) {
+		snprintf(vol, sizeof(vol), "%s/volumes", h->sandbox);
+		if (pvhost_make_platform(a->platform, a->name, vol) < 0)
+			return -1;
+		printf("pvhost: platform folder '%s' made in %.1f ms\n",
+		       a->platform, pvhost_now_ms() - t0);
+		t0 = pvhost_now_ms();
+	}
+	if (pvhost_rev_prepare(h, a->platform, rev) < 0)
+		return -1;
+	printf("pvhost: '%s' prepared as the core does in %.1f ms: %s on a "
+	       "loop device, %d mounts, config overlay %s\n",
+	       rev->name, pvhost_now_ms() - t0, rev->mounts[0], rev->n_mounts,
+	       rev->configs[0] ? rev->configs : "none");
+	a->name = rev->name;
+	a->config = rev->conf;
+	a->group = rev->group[0] ? rev->group : NULL;
+	a->role = rev->mgmt ? "mgmt" : "app";
+	a->export_ = rev->export_;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct line_out con = { .prefix = "console| " };
 	struct line_out lxclog = { .prefix = "lxc-log| " };
 	struct pvhost_plat *pl = NULL;
+	struct pvhost_rev rev = { 0 };
 	struct pvhost *h = NULL;
 	struct args a = { 0 };
 	bool con_open = false, log_open = false, exited = false;
@@ -340,6 +403,8 @@ int main(int argc, char **argv)
 		return 1;
 	printf("pvhost: loaded '%s', sandbox '%s', %s mode\n", a.o.plugin,
 	       h->sandbox, a.o.pid1 ? "PID 1" : "appengine");
+	if (a.platform && prepare_platform(h, &a, &rev) < 0)
+		goto out;
 
 	pl = malloc(sizeof(*pl));
 	if (!pl || pvhost_plat_init(pl, a.name, a.config) < 0) {
@@ -483,6 +548,7 @@ stop:
 out:
 	if (pidfd >= 0)
 		close(pidfd);
+	pvhost_rev_undo(&rev); /* the container is down by now */
 	if (h && h->sandbox_made && pvhost_rm_rf(h->sandbox) < 0)
 		printf("pvhost: could not remove sandbox '%s': %s\n",
 		       h->sandbox, strerror(errno));

@@ -372,4 +372,14 @@ int pvhost_rev_prepare(struct pvhost *h, const char *dir,
 /* Undoes pvhost_rev_prepare(): unmounts in reverse, removes the copy. */
 void pvhost_rev_undo(struct pvhost_rev *r);
 
+/*
+ * Makes a platform folder as pvr would, from busybox (mksquashfs needed):
+ * root.squashfs with the test init, Debian's var/run -> /run and
+ * etc/resolv.conf -> ../run/resolv.conf; run.json (group platform,
+ * lxc-overlay boot); lxc.container.conf from pvr's template with its
+ * volumes at <volumes>/<name>. 0, or -1 (logged).
+ */
+int pvhost_make_platform(const char *dir, const char *name,
+			 const char *volumes);
+
 #endif /* PVHOST_H */

@@ -1815,3 +1815,76 @@ void pvhost_rev_undo(struct pvhost_rev *r)
 		pvhost_rm_rf(r->configs);
 	r->configs[0] = '\0';
 }
+
+/*
+ * A platform folder like pvr makes, from busybox: root.squashfs holds the
+ * test init with Debian's var/run -> /run and etc/resolv.conf ->
+ * ../run/resolv.conf, so the mount entries cross symlinks as on real
+ * images; the config is pvr's template for it.
+ */
+int pvhost_make_platform(const char *dir, const char *name,
+			 const char *volumes)
+{
+	char root[PATH_MAX + 16], path[PATH_MAX + 32], image[PATH_MAX + 32];
+	char text[4096];
+	char *argv[] = { "/usr/bin/mksquashfs", root, image, "-noappend",
+			 "-quiet", "-no-progress", NULL };
+	struct run_result res;
+	struct stat st;
+	char out[512];
+
+	if (rev_path(root, sizeof(root), "%s/.rootfs", dir) < 0 ||
+	    rev_path(image, sizeof(image), "%s/root.squashfs", dir) < 0 ||
+	    pvhost_mkdir_p(dir, 0755) < 0 || pvhost_make_rootfs(root, NULL) < 0)
+		return -1;
+	if (rev_path(path, sizeof(path), "%s/var/run", root) < 0 ||
+	    pvhost_mkdir_p(path, 0755) < 0 || rmdir(path) < 0 ||
+	    symlink("/run", path) < 0 ||
+	    rev_path(path, sizeof(path), "%s/etc/resolv.conf", root) < 0 ||
+	    (unlink(path) < 0 && errno != ENOENT) ||
+	    symlink("../run/resolv.conf", path) < 0)
+		goto fail;
+	unlink(image);
+	run_capture(argv, out, sizeof(out), 60000, &res);
+	pvhost_rm_rf(root);
+	if (stat(image, &st) < 0) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "mksquashfs made no '%s': %s",
+			    image, out[0] ? out : "(no output)");
+		return -1;
+	}
+	if (rev_path(text, sizeof(text),
+		     "lxc.tty.max = 8\nlxc.pty.max = 1024\n"
+		     "lxc.rootfs.path = overlayfs:%s/%s/root.squashfs:"
+		     "%s/%s/lxc-overlay/upper\n"
+		     "lxc.init.cmd = " PVHOST_TEST_INIT_PATH "\n"
+		     "lxc.environment = FOO=pvhost\n"
+		     "lxc.namespace.keep = user  net  ipc\n"
+		     "lxc.mount.auto = proc  sys:rw  cgroup\n"
+		     "lxc.mount.entry = tmpfs run tmpfs rw,nodev,relatime,"
+		     "create=dir,mode=755 0 0\n"
+		     "lxc.mount.entry = /etc/resolv.conf etc/resolv.conf none "
+		     "bind,rw,create=file 0 0\n"
+		     "lxc.signal.halt = " PVHOST_TEST_HALT_SIGNAL "\n",
+		     volumes, name, volumes, name) < 0 ||
+	    rev_path(path, sizeof(path), "%s/lxc.container.conf", dir) < 0 ||
+	    write_file_atomic(path, text, strlen(text), 0644) < 0)
+		return -1;
+	if (rev_path(text, sizeof(text),
+		     "{\n  \"#spec\": \"service-manifest-run@1\",\n"
+		     "  \"config\": \"lxc.container.conf\",\n"
+		     "  \"name\": \"%s\",\n  \"group\": \"platform\",\n"
+		     "  \"root-volume\": \"root.squashfs\",\n"
+		     "  \"storage\": {\n    \"lxc-overlay\": "
+		     "{ \"persistence\": \"boot\" }\n  },\n"
+		     "  \"type\": \"lxc\"\n}\n",
+		     name) < 0 ||
+	    rev_path(path, sizeof(path), "%s/run.json", dir) < 0 ||
+	    write_file_atomic(path, text, strlen(text), 0644) < 0)
+		return -1;
+	return 0;
+fail:
+	pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot shape the image in '%s': %s",
+		    root, strerror(errno));
+	pvhost_rm_rf(root);
+	return -1;
+}
