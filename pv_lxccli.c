@@ -2531,6 +2531,14 @@ static int resolve_iface(const char *plat, size_t index,
 	return 0;
 }
 
+/* The interface a node of the core's list is embedded in. */
+static const struct pv_platform_network_iface *
+iface_of(const struct pv_dl_list *node)
+{
+	return (const void *)((const char *)node -
+			      offsetof(struct pv_platform_network_iface, list));
+}
+
 /*
  * Reads p->network: 0 for no network or host mode (nothing changes), 1
  * with n filled for a pool, -EINVAL for a bad value or a broken list. The
@@ -2564,12 +2572,7 @@ static int resolve_network(const struct pv_platform *p, struct net_in *n)
 			     p->name, node ? "no end" : "a NULL link", walked);
 			return -EINVAL;
 		}
-		ret = resolve_iface(
-			p->name, walked++,
-			(const void *)((const char *)node -
-				       offsetof(struct pv_platform_network_iface,
-						list)),
-			n);
+		ret = resolve_iface(p->name, walked++, iface_of(node), n);
 		if (ret)
 			return ret;
 	}
@@ -2616,11 +2619,11 @@ static void kept_namespaces(const char *text, size_t len, struct words *k)
 		if (!l.val_len)
 			k->n = 0;
 		while (i < l.val_len) {
-			while (i < l.val_len && isblank((unsigned char)l.val[i]))
+			const unsigned char *v = (const unsigned char *)l.val;
+
+			while (i < l.val_len && isblank(v[i]))
 				i++;
-			for (j = i;
-			     j < l.val_len && !isblank((unsigned char)l.val[j]);
-			     j++)
+			for (j = i; j < l.val_len && !isblank(v[j]); j++)
 				;
 			if (j > i)
 				add_word(k, l.val + i, j - i);

@@ -1518,7 +1518,8 @@ static void test_static_ips_follow_the_liblxc_rules(void **state)
 	} cases[] = {
 		{ "lxc.net.0.ipv4.address = 10.0.0.1/24", 0x0a000001 },
 		{ "lxc.net.0.ipv4.address=10.0.0.2", 0x0a000002 },
-		{ "  lxc.net.7.ipv4.address = 10.0.0.3 10.0.0.255", 0x0a000003 },
+		{ "  lxc.net.7.ipv4.address = 10.0.0.3 10.0.0.255",
+		  0x0a000003 },
 		{ "lxc.net.0.ipv4.address = 10.0.0.4#note", 0x0a000004 },
 		{ "lxc.net.0.ipv4.address = 10.0.0.5\t/8", 0x0a000005 },
 		/* prefix and "contains", not an exact key */
@@ -1783,7 +1784,8 @@ static void test_pool_writer_skips_interfaces_without_address_or_bridge(
 	i[2].bridge = "pvbr0";
 	assert_int_equal(resolve_network(&p, &n), 1);
 	assert_int_equal(n.n_ifaces, 3);
-	assert_non_null(strstr(last_log, "'eth0' of 'app' has no ipv4 address"));
+	assert_non_null(
+		strstr(last_log, "'eth0' of 'app' has no ipv4 address"));
 }
 
 static void test_pool_with_nothing_emitted_keeps_the_namespaces(void **state)
@@ -1997,7 +1999,8 @@ static void test_list_walk_over_the_core_layout(void **state)
 	static union core_bytes plat, net, ifs[2];
 	const int pool = 2;
 	unsigned char *head = PTR_AT(net.b, 2);
-	unsigned char *node0 = PTR_AT(ifs[0].b, 9), *node1 = PTR_AT(ifs[1].b, 9);
+	unsigned char *node0 = PTR_AT(ifs[0].b, 9);
+	unsigned char *node1 = PTR_AT(ifs[1].b, 9);
 	struct net_in n;
 
 	(void)state;
