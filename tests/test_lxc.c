@@ -855,8 +855,11 @@ static void test_pool_network_reaches_the_container(void **state)
 	int kids;
 
 	(void)state;
-	if (ip_link(NET_BRIDGE, true) != 0)
-		skip(); /* no bridge support in this kernel */
+	if (ip_link(NET_BRIDGE, true) != 0) {
+		printf("SKIP: 'ip link add " NET_BRIDGE " type bridge' failed: "
+		       "no bridge support or no iproute2\n");
+		skip();
+	}
 	snprintf(path, sizeof(path), "%s/sbin/net-init", rootfs);
 	write_file(path, net_init, 0755);
 	snprintf(path, sizeof(path), "%s/" NET_CHECK_LOG, rootfs);
