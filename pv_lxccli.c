@@ -533,6 +533,26 @@ struct mount_ent {
 	const char *opts;
 };
 
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+#define NET_NODES_MAX 64 /* nodes of the core's interface list walked */
+
+/* One pool interface to emit, resolved from the core's list. */
+struct net_iface_in {
+	const char *name;
+	const char *link; /* the pool's bridge */
+	const char *address;
+	const char *gateway; /* NULL: none */
+	const char *hwaddr;  /* NULL: none */
+};
+
+/* A pool network: the interfaces that have an address and a bridge. */
+struct net_in {
+	const char *hostname; /* NULL: the usual lxc.uts.name rule */
+	size_t n_ifaces;
+	struct net_iface_in ifaces[NET_NODES_MAX];
+};
+#endif
+
 /* Everything the writer needs, resolved beforehand: it does no I/O. */
 struct cfg_in {
 	const char *name;
@@ -554,6 +574,9 @@ struct cfg_in {
 	const struct mount_ent *mounts;
 	size_t n_hooks;
 	char *const *hooks;
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	const struct net_in *net; /* pool network; NULL: none */
+#endif
 };
 
 /* The init argv, as a shell would need it typed, for the header. */
@@ -629,6 +652,12 @@ static void write_additions(FILE *f, const struct cfg_in *c, bool has_uts)
 		fprintf(f, "lxc.init.cmd = %s\n", c->exec);
 }
 
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+/* In the network section: the pool's lines, after all the others. */
+static void write_network(FILE *f, const struct net_in *n, const char *orig,
+			  size_t orig_len);
+#endif
+
 /*
  * The merged config: header, the platform's config whole (a missing final
  * newline added so its last line cannot run into ours), then the additions,
@@ -637,13 +666,24 @@ static void write_additions(FILE *f, const struct cfg_in *c, bool has_uts)
 static int write_config(FILE *f, const struct cfg_in *c, const char *orig,
 			size_t orig_len)
 {
+	bool has_uts = cfg_sets_uts_name(orig, orig_len);
+
 	write_header(f, c);
 	fprintf(f, "\n");
 	if (orig_len && fwrite(orig, 1, orig_len, f) != orig_len)
 		return -EIO;
 	if (orig_len && orig[orig_len - 1] != '\n')
 		fputc('\n', f);
-	write_additions(f, c, cfg_sets_uts_name(orig, orig_len));
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	/* a pool's hostname comes with the network lines: one uts line */
+	if (c->net && c->net->hostname)
+		has_uts = true;
+#endif
+	write_additions(f, c, has_uts);
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	if (c->net)
+		write_network(f, c->net, orig, orig_len);
+#endif
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -3121,6 +3161,10 @@ struct start_ctx {
 	struct rootfs_layers layers;
 	char *body; /* orig as LXC gets it (plan_lines) */
 	size_t body_len;
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	struct net_in net;
+	bool pool; /* net holds a pool network */
+#endif
 	struct cfg_in in;
 	struct start_job job;
 };
@@ -3367,6 +3411,9 @@ static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
 	c->mounts = s->mounts;
 	c->hooks = s->hooks;
 	c->n_hooks = s->n_hooks;
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	c->net = s->pool ? &s->net : NULL;
+#endif
 	if (c->unified && lxc_has(c->lxc_version, KEY_CGROUP2_DEVICES))
 		plog(PV_LOG_INFO, "unified cgroup host: device access of '%s' "
 				  "is open (lxc.cgroup2.devices.allow = a)",
@@ -3462,6 +3509,11 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	return 0;
 }
 
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+/* In the network section: 1 and n filled for a pool, 0 without one. */
+static int resolve_network(const struct pv_platform *p, struct net_in *n);
+#endif
+
 /* Reads, checks and resolves everything, then writes the config. */
 static int prepare_start(struct start_ctx *s, struct console_ent *e,
 			 struct pv_platform *p, const char *rev,
@@ -3482,6 +3534,12 @@ static int prepare_start(struct start_ctx *s, struct console_ent *e,
 	    (ret = plan_init_argv(s, p, s->in.lxc_version)) ||
 	    (ret = plan_body(s, p->name)))
 		return ret;
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	ret = resolve_network(p, &s->net);
+	if (ret < 0)
+		return ret;
+	s->pool = ret == 1;
+#endif
 	/* the platform may ask for no console; stock LXC accepts "none" */
 	if (conf_capture && !cfg_console_none(s->orig, s->orig_len) &&
 	    (ret = open_console(e, s->slave, sizeof(s->slave))))
@@ -3586,25 +3644,299 @@ out:
 /* ------------------------------------------------ network (core 2026.08) */
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 
-/* "lxc.net.<N>.ipv4.address" */
-static bool is_ipv4_address_key(const struct cfg_line *l)
-{
-	static const char pre[] = "lxc.net.", post[] = ".ipv4.address";
-	size_t i = sizeof(pre) - 1, digits = 0;
+/*
+ * Pool networks (IPAM): the core creates the pool's bridge and leases each
+ * interface an address before start; the plugin emits what the liblxc
+ * plugin emits (contract, section 3.1). The core's list is read once, in
+ * resolve_network(), into a struct net_in that the writer renders.
+ */
 
-	if (l->key_len <= i || memcmp(l->key, pre, i))
-		return false;
-	while (i < l->key_len && isdigit((unsigned char)l->key[i])) {
-		i++;
-		digits++;
+/* "" from the core counts as unset, as NULL does */
+static const char *net_str(const char *v)
+{
+	return v && *v ? v : NULL;
+}
+
+/* ipv4.address alone may hold a blank: "a.b.c.d/N broadcast" */
+static const char *net_value_problem(const char *v, bool blank_ok)
+{
+	const char *why = value_problem(v);
+
+	if (why)
+		return why;
+	if (!blank_ok && strpbrk(v, " \t"))
+		return "contains whitespace";
+	return NULL;
+}
+
+/* Checks and keeps one interface; 0 also when it is skipped. */
+static int resolve_iface(const char *plat, size_t index,
+			 const struct pv_platform_network_iface *i,
+			 struct net_in *n)
+{
+	struct net_iface_in x = {
+		.name = net_str(i->name) ? i->name : "eth0",
+		.link = net_str(i->bridge),
+		.address = net_str(i->ipv4_address),
+		.gateway = net_str(i->ipv4_gateway),
+		.hwaddr = net_str(i->mac_address),
+	};
+	const struct {
+		const char *what, *v;
+		bool blank_ok;
+	} vals[] = {
+		{ "name", x.name, false },
+		{ "bridge", x.link, false },
+		{ "ipv4 address", x.address, true },
+		{ "ipv4 gateway", x.gateway, false },
+		{ "mac address", x.hwaddr, false },
+	};
+	const char *why;
+
+	if (!x.address || !x.link) {
+		plog(PV_LOG_WARN, "network interface %zu '%.32s' of '%s' has "
+				  "no %s: skipped",
+		     index, x.name, plat,
+		     x.link ? "ipv4 address" :
+		     x.address ? "bridge" : "ipv4 address and no bridge");
+		return 0;
 	}
-	return digits && l->key_len - i == sizeof(post) - 1 &&
-	       !memcmp(l->key + i, post, sizeof(post) - 1);
+	for (size_t k = 0; k < ARRAY_SIZE(vals); k++) {
+		if (!vals[k].v ||
+		    !(why = net_value_problem(vals[k].v, vals[k].blank_ok)))
+			continue;
+		plog(PV_LOG_ERROR, "network interface %zu of '%s': %s '%.80s' "
+				   "%s",
+		     index, plat, vals[k].what, vals[k].v, why);
+		return -EINVAL;
+	}
+	n->ifaces[n->n_ifaces++] = x;
+	return 0;
+}
+
+/* The interface a node of the core's list is embedded in. */
+static const struct pv_platform_network_iface *
+iface_of(const struct pv_dl_list *node)
+{
+	return (const void *)((const char *)node -
+			      offsetof(struct pv_platform_network_iface, list));
 }
 
 /*
- * Calls cb with every static IPv4 address of the config, in host order.
- * "auto" and "dhcp" are not addresses; "a.b.c.d/nn [broadcast]" is.
+ * Reads p->network: 0 for no network or host mode (nothing changes), 1
+ * with n filled for a pool, -EINVAL for a bad value or a broken list. The
+ * list is the core's: the walk stops at a NULL link or after
+ * NET_NODES_MAX nodes and refuses the start, rather than loop for ever or
+ * emit half a network.
+ */
+static int resolve_network(const struct pv_platform *p, struct net_in *n)
+{
+	const struct pv_platform_network *net = p->network;
+	const struct pv_dl_list *head, *node;
+	size_t walked = 0;
+	const char *why;
+	int ret;
+
+	n->hostname = NULL;
+	n->n_ifaces = 0;
+	if (!net || net->mode != PV_NET_MODE_POOL)
+		return 0;
+	n->hostname = net_str(net->hostname);
+	if (n->hostname && (why = net_value_problem(n->hostname, false))) {
+		plog(PV_LOG_ERROR, "network hostname '%.80s' of '%s' %s",
+		     n->hostname, p->name, why);
+		return -EINVAL;
+	}
+	head = &net->interfaces;
+	for (node = head->next; node != head; node = node->next) {
+		if (!node || walked == NET_NODES_MAX) {
+			plog(PV_LOG_ERROR, "network interface list of '%s' is "
+					   "broken (%s after %zu interfaces)",
+			     p->name, node ? "no end" : "a NULL link", walked);
+			return -EINVAL;
+		}
+		ret = resolve_iface(p->name, walked++, iface_of(node), n);
+		if (ret)
+			return ret;
+	}
+	return 1;
+}
+
+#define KEEP_WORDS_MAX 16 /* LXC knows 8 namespaces */
+
+struct words {
+	struct {
+		const char *s;
+		size_t len;
+	} w[KEEP_WORDS_MAX];
+	size_t n;
+};
+
+static void add_word(struct words *k, const char *s, size_t len)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->w[i].len == len && !memcmp(k->w[i].s, s, len))
+			return;
+	if (k->n < KEEP_WORDS_MAX) {
+		k->w[k->n].s = s;
+		k->w[k->n++].len = len;
+	}
+}
+
+/*
+ * The namespaces the config keeps, added up as LXC does: every
+ * lxc.namespace.keep line adds its blank-separated names (pvr writes
+ * "user  net  ipc"), an empty value clears them.
+ */
+static void kept_namespaces(const char *text, size_t len, struct words *k)
+{
+	const char *pos = text;
+	struct cfg_line l;
+
+	k->n = 0;
+	while (next_key_line(&pos, text + len, &l)) {
+		size_t i = 0, j;
+
+		if (!key_is(&l, "lxc.namespace.keep"))
+			continue;
+		if (!l.val_len)
+			k->n = 0;
+		while (i < l.val_len) {
+			const unsigned char *v = (const unsigned char *)l.val;
+
+			while (i < l.val_len && isblank(v[i]))
+				i++;
+			for (j = i; j < l.val_len && !isblank(v[j]); j++)
+				;
+			if (j > i)
+				add_word(k, l.val + i, j - i);
+			i = j;
+		}
+	}
+}
+
+/* A kept net namespace would leave the veths outside: clear, re-keep. */
+static void write_keep_without_net(FILE *f, const char *orig, size_t orig_len)
+{
+	struct words k;
+	bool net = false, others = false;
+
+	kept_namespaces(orig, orig_len, &k);
+	for (size_t i = 0; i < k.n; i++) {
+		if (k.w[i].len == 3 && !memcmp(k.w[i].s, "net", 3))
+			net = true;
+		else
+			others = true;
+	}
+	if (!net)
+		return;
+	fprintf(f, "lxc.namespace.keep =\n");
+	if (!others)
+		return;
+	fprintf(f, "lxc.namespace.keep =");
+	for (size_t i = 0; i < k.n; i++)
+		if (k.w[i].len != 3 || memcmp(k.w[i].s, "net", 3))
+			fprintf(f, " %.*s", (int)k.w[i].len, k.w[i].s);
+	fputc('\n', f);
+}
+
+/*
+ * The liblxc plugin's lines, after every other addition: the pool's
+ * hostname (it beats the platform config's), one veth per interface in
+ * that plugin's key order, N counting emitted interfaces only.
+ */
+static void write_network(FILE *f, const struct net_in *n, const char *orig,
+			  size_t orig_len)
+{
+	if (n->hostname)
+		fprintf(f, "lxc.uts.name = %s\n", n->hostname);
+	for (size_t i = 0; i < n->n_ifaces; i++) {
+		const struct net_iface_in *x = &n->ifaces[i];
+
+		fprintf(f, "lxc.net.%zu.type = veth\n", i);
+		fprintf(f, "lxc.net.%zu.link = %s\n", i, x->link);
+		fprintf(f, "lxc.net.%zu.name = %s\n", i, x->name);
+		fprintf(f, "lxc.net.%zu.ipv4.address = %s\n", i, x->address);
+		if (x->gateway)
+			fprintf(f, "lxc.net.%zu.ipv4.gateway = %s\n", i,
+				x->gateway);
+		if (x->hwaddr)
+			fprintf(f, "lxc.net.%zu.hwaddr = %s\n", i, x->hwaddr);
+		fprintf(f, "lxc.net.%zu.flags = up\n", i);
+	}
+	if (n->n_ifaces)
+		write_keep_without_net(f, orig, orig_len);
+}
+
+/*
+ * The first line that configures a network: after leading blanks, not a
+ * comment, starting with "lxc.net." (the liblxc plugin's test, on the raw
+ * line). Returns its number from 1, 0 when there is none.
+ */
+static size_t first_net_line(const char *text, size_t len, const char **line,
+			     size_t *line_len)
+{
+	static const char pre[] = "lxc.net.";
+	const char *pos = text, *end = text + len;
+
+	for (size_t no = 1; pos < end; no++) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		const char *s = pos, *e = nl ? nl : end;
+
+		pos = nl ? nl + 1 : end;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		if ((size_t)(e - s) < sizeof(pre) - 1 ||
+		    memcmp(s, pre, sizeof(pre) - 1))
+			continue;
+		*line = s;
+		*line_len = (size_t)(e - s);
+		return no;
+	}
+	return 0;
+}
+
+/* A pool's interfaces come from the plugin: the config must have none. */
+static int check_pool_config(const struct pv_platform *p,
+			     const char *conf_file)
+{
+	const char *line;
+	char *text = NULL;
+	size_t len = 0, line_len = 0, no;
+
+	if (!p->network || p->network->mode != PV_NET_MODE_POOL)
+		return 0;
+	if (read_file(conf_file, &text, &len))
+		return 0; /* as the liblxc plugin; start reports it */
+	no = first_net_line(text, len, &line, &line_len);
+	if (no)
+		plog(PV_LOG_ERROR,
+		     "'%s' declares an IPAM pool network but its config '%s' "
+		     "has lxc.net.* lines (line %zu: '%.*s'): drop every "
+		     "lxc.net.* line, the plugin adds the pool's interfaces",
+		     p->name, conf_file, no,
+		     (int)(line_len < 80 ? line_len : 80), line);
+	free(text);
+	return no ? -1 : 0;
+}
+
+/*
+ * The liblxc plugin's test for a static address: a key that starts with
+ * "lxc.net." and contains ".ipv4.address" anywhere.
+ */
+static bool is_ipv4_address_key(const struct cfg_line *l)
+{
+	static const char pre[] = "lxc.net.", mid[] = ".ipv4.address";
+
+	return l->key_len >= sizeof(pre) - 1 &&
+	       !memcmp(l->key, pre, sizeof(pre) - 1) &&
+	       memmem(l->key, l->key_len, mid, sizeof(mid) - 1);
+}
+
+/*
+ * Calls cb with every static IPv4 address of the config, in host order:
+ * the value up to '/', a blank or '#' ("a.b.c.d/nn [broadcast]"); "auto",
+ * "dhcp" and anything else inet_pton() refuses are not addresses.
  */
 static int each_static_ip(const char *text, size_t len,
 			  void (*cb)(uint32_t ip, void *ctx), void *ctx)
@@ -3621,7 +3953,7 @@ static int each_static_ip(const char *text, size_t len,
 		if (!is_ipv4_address_key(&l))
 			continue;
 		/* bounded: the text need not be NUL-terminated */
-		for (n = 0; n < l.val_len && !strchr("/ \t", l.val[n]); n++)
+		for (n = 0; n < l.val_len && !strchr("/ \t#", l.val[n]); n++)
 			;
 		if (n == 0 || n >= sizeof(addr))
 			continue;
@@ -3696,9 +4028,10 @@ int pv_console_log_getfd(struct pv_platform *p, struct pv_platform_log *log)
 
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 /*
- * Called before the pid pipe exists: refusing here costs the core nothing.
- * The pool-network check of the liblxc plugin needs p->network, whose
- * offset the contract does not give, so it is not done.
+ * Called before the pid pipe exists, and before the core leases addresses:
+ * refusing here costs the core nothing. Besides the name and the config
+ * file it refuses, as the liblxc plugin does, a pool platform whose config
+ * has its own lxc.net.* lines.
  */
 int pv_validate_container_config(struct pv_platform *p, const char *conf_file)
 {
@@ -3718,7 +4051,7 @@ int pv_validate_container_config(struct pv_platform *p, const char *conf_file)
 		     conf_file ? conf_file : "(null)", p->name);
 		return -1;
 	}
-	return 0;
+	return check_pool_config(p, conf_file);
 }
 
 void pv_enumerate_static_ips(struct pv_platform *p, const char *conf_file,

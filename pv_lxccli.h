@@ -11,6 +11,11 @@
  * time_t only through struct pv_auto_recovery, which holds struct timespec
  * and time_t (core 2026.08), and on the alignment of double (8 on ARM EABI
  * and on every LP64 ABI, 4 on i386, which Pantavisor does not target).
+ * For core 2026.08 every offset up to network and the size were measured
+ * (plugin contract, section 3.1: gcc 12 on copies of the core's headers at
+ * 303584a7, for LP64 and for 32-bit ARM with a 32- and a 64-bit time_t),
+ * and the derived ILP32 numbers agree with them. The plugin cannot see the
+ * core's time_t at run time: it must be built with the same one.
  */
 #ifndef PV_LXCCLI_H
 #define PV_LXCCLI_H
@@ -100,12 +105,45 @@ struct pv_auto_recovery {
 	struct pv_timer timer_stable;
 	bool timer_stable_armed, is_stable, recovery_failed, user_stopped;
 };
+
+/* p->network: NULL when run.json has no network, else mode and list */
+enum pv_platform_network_mode {
+	PV_NET_MODE_NONE = 0,
+	PV_NET_MODE_HOST = 1,
+	PV_NET_MODE_POOL = 2,
+};
+
+/*
+ * One interface of a pool network. The core's IPAM fills ipv4_address
+ * ("a.b.c.d/N", or the static ip as written), ipv4_gateway, bridge and
+ * mac_address just before start; they are still NULL when the config is
+ * validated. veth_host is never set.
+ */
+struct pv_platform_network_iface {
+	char *name;
+	char *pool;
+	char *ipv4_address;
+	char *ipv4_gateway;
+	char *bridge;
+	char *veth_host;
+	char *mac_address;
+	char *static_ip;
+	char *static_mac;
+	struct pv_dl_list list; /* node in pv_platform_network.interfaces */
+};
+
+struct pv_platform_network {
+	int mode; /* enum pv_platform_network_mode */
+	char *hostname;
+	struct pv_dl_list interfaces; /* head of a circular list */
+};
 #endif
 
 /*
- * Only the leading fields are mirrored; the core's tail (event listener,
- * timers, lists, callbacks) is never touched, so it is an opaque pad that
- * gives the struct the core's size for hosts and tests that allocate it.
+ * Only the leading fields are mirrored (core 2026.08: up to network); the
+ * core's tail (event listener, timers, lists, callbacks; 2026.08: lists and
+ * callbacks) is never touched, so it is an opaque pad that gives the struct
+ * the core's size for hosts and tests that allocate it.
  */
 struct pv_platform {
 	char *name;
@@ -132,12 +170,18 @@ struct pv_platform {
 	bool std_log;
 #endif
 	int pipefd[2];
-#if UINTPTR_MAX == 0xffffffffffffffffu
 #if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
-	unsigned char core_private[164];
-#else
+	struct {
+		int fd;
+		void *ev;
+	} pipefd_listener;
+	struct pv_timer timer_status_goal;
+	struct pv_dl_list drivers, services, service_exports;
+	struct pv_platform_network *network;
+	/* list, logger_list, logger_configs, on_stopped, on_stopped_opaque */
+	unsigned char core_private[8 * sizeof(void *)];
+#elif UINTPTR_MAX == 0xffffffffffffffffu
 	unsigned char core_private[108];
-#endif
 #endif
 };
 
@@ -206,6 +250,12 @@ PV_LXCCLI_OFF(automodfw, 209);
 PV_LXCCLI_OFF(export, 210);
 PV_LXCCLI_OFF(std_log, 211);
 PV_LXCCLI_OFF(pipefd, 212);
+PV_LXCCLI_OFF(pipefd_listener, 224);
+PV_LXCCLI_OFF(timer_status_goal, 240);
+PV_LXCCLI_OFF(drivers, 264);
+PV_LXCCLI_OFF(services, 280);
+PV_LXCCLI_OFF(service_exports, 296);
+PV_LXCCLI_OFF(network, 312);
 _Static_assert(sizeof(struct pv_platform) == 384, "pv_platform size");
 #else
 PV_LXCCLI_OFF(updated, 96);
@@ -234,7 +284,10 @@ PV_LXCCLI_OFF(roles, 56);
 /*
  * 64-bit time_t: timer is 24 bytes (retry at 32, last_start 56, stable 80,
  * bools 104, size 112). 32-bit time_t: timer is 12 bytes (retry at 28,
- * last_start 40, stable 56, bools 68, size 72).
+ * last_start 40, stable 56, bools 68, size 72). After pipefd the same
+ * timer moves timer_status_goal (aligned to 8 with a 64-bit time_t) and
+ * everything behind it; the numbers are the contract's measured ARM t64
+ * and ARM t32 columns.
  */
 #define PV_LXCCLI_T64(a, b) (sizeof(time_t) == 8 ? (a) : (b))
 _Static_assert(sizeof(struct pv_auto_recovery) == PV_LXCCLI_T64(112, 72),
@@ -245,12 +298,54 @@ PV_LXCCLI_OFF(automodfw, PV_LXCCLI_T64(177, 137));
 PV_LXCCLI_OFF(export, PV_LXCCLI_T64(178, 138));
 PV_LXCCLI_OFF(std_log, PV_LXCCLI_T64(179, 139));
 PV_LXCCLI_OFF(pipefd, PV_LXCCLI_T64(180, 140));
+PV_LXCCLI_OFF(pipefd_listener, PV_LXCCLI_T64(188, 148));
+PV_LXCCLI_OFF(timer_status_goal, PV_LXCCLI_T64(200, 156));
+PV_LXCCLI_OFF(drivers, PV_LXCCLI_T64(224, 168));
+PV_LXCCLI_OFF(services, PV_LXCCLI_T64(232, 176));
+PV_LXCCLI_OFF(service_exports, PV_LXCCLI_T64(240, 184));
+PV_LXCCLI_OFF(network, PV_LXCCLI_T64(248, 192));
+_Static_assert(sizeof(struct pv_platform) == PV_LXCCLI_T64(288, 232),
+	       "pv_platform size");
 #else
 PV_LXCCLI_OFF(updated, 64);
 PV_LXCCLI_OFF(automodfw, 65);
 PV_LXCCLI_OFF(export, 66);
 PV_LXCCLI_OFF(pipefd, 68);
 #endif
+#endif
+
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+/*
+ * The network structs hold only int, pointers and list nodes: P, the
+ * pointer size, gives every offset on LP64 and ILP32 alike (contract 3.1).
+ */
+#define PV_LXCCLI_P(n) ((n) * sizeof(void *))
+_Static_assert(offsetof(struct pv_platform_network, mode) == 0, "net.mode");
+_Static_assert(offsetof(struct pv_platform_network, hostname) ==
+		       PV_LXCCLI_P(1),
+	       "net.hostname offset");
+_Static_assert(offsetof(struct pv_platform_network, interfaces) ==
+		       PV_LXCCLI_P(2),
+	       "net.interfaces offset");
+_Static_assert(sizeof(struct pv_platform_network) == PV_LXCCLI_P(4),
+	       "net size (32 LP64, 16 ILP32)");
+_Static_assert(offsetof(struct pv_platform_network_iface, ipv4_address) ==
+		       PV_LXCCLI_P(2),
+	       "iface.ipv4_address offset");
+_Static_assert(offsetof(struct pv_platform_network_iface, ipv4_gateway) ==
+		       PV_LXCCLI_P(3),
+	       "iface.ipv4_gateway offset");
+_Static_assert(offsetof(struct pv_platform_network_iface, bridge) ==
+		       PV_LXCCLI_P(4),
+	       "iface.bridge offset");
+_Static_assert(offsetof(struct pv_platform_network_iface, mac_address) ==
+		       PV_LXCCLI_P(6),
+	       "iface.mac_address offset");
+_Static_assert(offsetof(struct pv_platform_network_iface, list) ==
+		       PV_LXCCLI_P(9),
+	       "iface.list offset");
+_Static_assert(sizeof(struct pv_platform_network_iface) == PV_LXCCLI_P(11),
+	       "iface size (88 LP64, 44 ILP32)");
 #endif
 
 #endif /* PV_LXCCLI_H */

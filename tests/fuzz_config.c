@@ -123,6 +123,15 @@ static void fuzz_writer(const char *text, size_t len, char *const *init_argv)
 	};
 	static char *const hooks[] = { "/lib/pv/hooks_lxc-mount.d/export.sh" };
 	static const char marker[] = "\n# ---- added by pv_lxccli ----\n";
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	/* a pool network on every other input: namespace.keep is parsed */
+	static const struct net_in net = {
+		.hostname = "pool-host",
+		.n_ifaces = 1,
+		.ifaces = { { "eth0", "pvbr0", "10.0.5.7/24", "10.0.5.1",
+			      "02:00:0a:00:05:07" } },
+	};
+#endif
 	struct cfg_in c = {
 		.name = "app",
 		.rev = "7",
@@ -141,6 +150,9 @@ static void fuzz_writer(const char *text, size_t len, char *const *init_argv)
 		.mounts = mounts,
 		.n_hooks = 1,
 		.hooks = hooks,
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+		.net = len & 2 ? &net : NULL,
+#endif
 	};
 	char *out = NULL, *head = NULL;
 	size_t out_len = 0, head_len = 0, at;

@@ -187,6 +187,26 @@ struct pvhost_stream {
 	bool eof;
 };
 
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+/*
+ * A pool network (core 2026.08) as the core builds it from run.json
+ * ("network": { "pool", "hostname" }): mode pool, the hostname and one
+ * interface named eth0. The lease (address, gateway, bridge, MAC) is what
+ * the core's IPAM hands out; like the core, pvhost_start() copies it into
+ * the interface only after pv_validate_container_config(), just before
+ * pv_start_container(). The core creates the pool's bridge; a test that
+ * uses one creates it itself.
+ */
+struct pvhost_pool {
+	const char *pool;	  /* the pool's name */
+	const char *hostname;	  /* NULL: none */
+	const char *ipv4_address; /* "a.b.c.d/N" */
+	const char *ipv4_gateway; /* dotted, no prefix */
+	const char *bridge;
+	const char *mac_address;
+};
+#endif
+
 struct pvhost_plat {
 	/* inputs, set by pvhost_plat_init() and then by the caller */
 	char name[PV_LXCCLI_NAME_MAX + 1];
@@ -199,11 +219,18 @@ struct pvhost_plat {
 	bool automodfw;
 	bool std_log;  /* 2026.08 only; ignored with the 2026.01 layout */
 	bool no_logfd; /* hand the plugin logfd = -1 (the core may) */
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+	const struct pvhost_pool *pool; /* NULL: p.network NULL */
+#endif
 
 	/* what the plugin sees; p.log.lxc_pipe and p.pipefd are the core's */
 	struct pv_platform p;
 	struct pv_group g;
 	char *configs[2];
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+	struct pv_platform_network net; /* p.network when pool is set */
+	struct pv_platform_network_iface iface;
+#endif
 
 	/* results */
 	int validate_ret; /* 0 when not called */
@@ -238,8 +265,9 @@ int pvhost_plat_init(struct pvhost_plat *pl, const char *name,
 /*
  * The core's start: log pipe, pv_set_pv_conf_loglevel_fn(),
  * pv_set_pv_conf_capture_fn(), pv_validate_container_config() when export_
- * and the plugin has it (non-zero refuses the start: returns that value,
- * no pid pipe made), pid pipe, then the timed pv_start_container(p, rev,
+ * or a pool is set and the plugin has it (non-zero refuses the start:
+ * returns that value, no pid pipe made), the pool's lease copied into its
+ * interface, pid pipe, then the timed pv_start_container(p, rev,
  * conf, log_wr, pid_wr). Both pipes are pipe2(O_NONBLOCK|O_CLOEXEC). When
  * start returns 0 the host closes its pid_wr at once; log_wr stays open
  * until pvhost_stop(). Returns the start result (or -1 if a pipe failed).

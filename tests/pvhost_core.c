@@ -665,6 +665,42 @@ int pvhost_plat_init(struct pvhost_plat *pl, const char *name, const char *conf)
 	return 0;
 }
 
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+/*
+ * p->network as the core's run.json parser leaves it: mode pool, hostname,
+ * one interface eth0 in a circular list, the lease fields still NULL.
+ */
+static void fill_network(struct pvhost_plat *pl)
+{
+	struct pv_platform_network *net = &pl->net;
+	struct pv_platform_network_iface *i = &pl->iface;
+
+	pl->p.network = NULL;
+	if (!pl->pool)
+		return;
+	memset(net, 0, sizeof(*net));
+	memset(i, 0, sizeof(*i));
+	net->mode = PV_NET_MODE_POOL;
+	net->hostname = (char *)pl->pool->hostname;
+	i->name = "eth0";
+	i->pool = (char *)pl->pool->pool;
+	net->interfaces.next = net->interfaces.prev = &i->list;
+	i->list.next = i->list.prev = &net->interfaces;
+	pl->p.network = net;
+}
+
+/* What the core's IPAM fills in after validation, before the start. */
+static void lease_network(struct pvhost_plat *pl)
+{
+	if (!pl->pool)
+		return;
+	pl->iface.ipv4_address = (char *)pl->pool->ipv4_address;
+	pl->iface.ipv4_gateway = (char *)pl->pool->ipv4_gateway;
+	pl->iface.bridge = (char *)pl->pool->bridge;
+	pl->iface.mac_address = (char *)pl->pool->mac_address;
+}
+#endif
+
 /* Copies the caller's inputs into the struct pv_platform the plugin sees. */
 static void fill_platform(struct pvhost_plat *pl)
 {
@@ -684,6 +720,7 @@ static void fill_platform(struct pvhost_plat *pl)
 	p->export = pl->export_;
 #if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
 	p->std_log = pl->std_log;
+	fill_network(pl);
 #endif
 	pl->validate_ret = 0;
 	pl->start_ret = 0;
@@ -705,6 +742,7 @@ static void fill_platform(struct pvhost_plat *pl)
 int pvhost_start(struct pvhost *h, struct pvhost_plat *pl)
 {
 	struct pv_platform *p = &pl->p;
+	bool validate = pl->export_;
 	double t1;
 	int ret;
 
@@ -726,7 +764,10 @@ int pvhost_start(struct pvhost *h, struct pvhost_plat *pl)
 	}
 	h->fn.set_loglevel(h->opts.loglevel);
 	h->fn.set_capture(h->opts.capture);
-	if (pl->export_ && h->fn.validate) {
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+	validate = validate || pl->pool;
+#endif
+	if (validate && h->fn.validate) {
 		pl->validate_ret = h->fn.validate(p, pl->conf);
 		if (pl->validate_ret) {
 			pvhost_vlog(MODULE, PV_LOG_WARN,
@@ -736,6 +777,9 @@ int pvhost_start(struct pvhost *h, struct pvhost_plat *pl)
 			return pl->validate_ret;
 		}
 	}
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+	lease_network(pl);
+#endif
 	if (pipe2(p->pipefd, O_NONBLOCK | O_CLOEXEC) < 0) {
 		pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot make pid pipe: %s",
 			    strerror(errno));
@@ -1398,7 +1442,7 @@ int pvhost_make_rootfs(const char *dir, const char *init_script)
 	    write_file_atomic(path, group, strlen(group), 0644) < 0)
 		goto fail;
 	step = PVHOST_TEST_INIT_PATH;
-	if (join(path, sizeof(path), dir, PVHOST_TEST_INIT_PATH + 1) < 0 ||
+	if (join(path, sizeof(path), dir, &PVHOST_TEST_INIT_PATH[1]) < 0 ||
 	    write_file_atomic(path, init_script, strlen(init_script), 0755) < 0)
 		goto fail;
 	return 0;

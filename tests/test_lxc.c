@@ -7,6 +7,7 @@
  * before the core's own 5 s SIGKILL.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -819,6 +820,186 @@ static void test_ten_back_to_back_all_report_and_stop(void **state)
 		assert_int_not_equal(kill(pl[i].pid, 0), 0);
 }
 
+/* ---- pool network (core 2026.08) ---- */
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+
+/* A bridge of this test alone, on a documentation network (RFC 5737). */
+#define NET_BRIDGE "pvtbr0"
+#define NET_NAME "it-netpool"
+#define NET_HOSTNAME "pvt-pool-host"
+#define NET_CHECK_LOG "tmp/net-check.log"
+
+/* Prints the container's view of its network, then the test init. */
+static const char net_init[] =
+	"#!/bin/sh\n"
+	"{\n"
+	"\techo \"net: hostname=$(hostname)\"\n"
+	"\tip -o addr show dev eth0\n"
+	"\tip -o link show dev eth0\n"
+	"\tip route\n"
+	"} > /" NET_CHECK_LOG " 2>&1\n"
+	"echo 'net: done' > /dev/console\n"
+	"exec " PVHOST_TEST_INIT_PATH "\n";
+
+static struct pvhost_plat net_pl;
+
+/* ip link add <name> type bridge, or ip link del <name>: exit code */
+static int ip_link(const char *name, bool add_bridge)
+{
+	char *add[] = { "ip", "link", "add", (char *)name, "type", "bridge",
+			NULL };
+	char *del[] = { "ip", "link", "del", (char *)name, NULL };
+	char out[512];
+
+	return run(add_bridge ? add : del, out, sizeof(out));
+}
+
+static bool link_exists(const char *name)
+{
+	char path[NAME_MAX + 32];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+/* The one port of the bridge, into name; false when not exactly one. */
+static bool bridge_port(char *name, size_t size)
+{
+	DIR *d = opendir("/sys/class/net/" NET_BRIDGE "/brif");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return false;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && n++ == 0)
+			snprintf(name, size, "%s", e->d_name);
+	closedir(d);
+	return n == 1;
+}
+
+static int net_setup(void **state)
+{
+	(void)state;
+	memset(&net_pl, 0, sizeof(net_pl));
+	if (link_exists(NET_BRIDGE))
+		ip_link(NET_BRIDGE, false); /* an earlier run's */
+	return 0;
+}
+
+/* Runs when the test fails too: no container, no bridge left. */
+static int net_teardown(void **state)
+{
+	(void)state;
+	if (net_pl.pid > 0 && !net_pl.stop_called)
+		pvhost_stop(host, &net_pl, NULL);
+	if (link_exists(NET_BRIDGE))
+		ip_link(NET_BRIDGE, false);
+	return link_exists(NET_BRIDGE) ? -1 : 0;
+}
+
+static void test_pool_network_reaches_the_container(void **state)
+{
+	static const struct pvhost_pool pool = {
+		.pool = "internal",
+		.hostname = NET_HOSTNAME,
+		.ipv4_address = "192.0.2.10/24",
+		.ipv4_gateway = "192.0.2.1",
+		.bridge = NET_BRIDGE,
+		.mac_address = "02:00:c0:00:02:0a",
+	};
+	struct pvhost_plat *pl = &net_pl;
+	char conf[PATH_MAX], dir[PATH_MAX + 16], text[PATH_MAX + 512];
+	char path[PATH_MAX + 64], veth[NAME_MAX + 1], master[PATH_MAX], *got;
+	ssize_t n;
+	int kids;
+
+	(void)state;
+	if (ip_link(NET_BRIDGE, true) != 0) {
+		printf("SKIP: 'ip link add " NET_BRIDGE " type bridge' failed: "
+		       "no bridge support or no iproute2\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/sbin/net-init", rootfs);
+	write_file(path, net_init, 0755);
+	snprintf(path, sizeof(path), "%s/" NET_CHECK_LOG, rootfs);
+	unlink(path);
+	/*
+	 * pvhost_write_lxc_conf() writes lxc.net.0.type = empty, which a pool
+	 * platform may not have; this config has pvr's namespace.keep and a
+	 * hostname of its own, both of which the pool overrides.
+	 */
+	conf_path(conf, sizeof(conf), NET_NAME);
+	snprintf(dir, sizeof(dir), "%s/trails/0/" NET_NAME, sandbox);
+	assert_int_equal(pvhost_mkdir_p(dir, 0755), 0);
+	snprintf(text, sizeof(text),
+		 "lxc.rootfs.path = dir:%s\n"
+		 "lxc.init.cmd = /sbin/net-init\n"
+		 "lxc.uts.name = from-config\n"
+		 "lxc.namespace.keep = user  net  ipc\n"
+		 "lxc.mount.auto = proc:mixed sys:mixed\n"
+		 "lxc.signal.halt = " PVHOST_TEST_HALT_SIGNAL "\n"
+		 "lxc.tty.max = 0\nlxc.pty.max = 4\n",
+		 rootfs);
+	write_file(conf, text, 0644);
+	assert_int_equal(pvhost_plat_init(pl, NET_NAME, conf), 0);
+	pl->pool = &pool;
+
+	kids = pvhost_count_children();
+	start_ok(pl);
+	assert_int_equal(pl->validate_ret, 0);
+	console_has(pl, "net: done");
+	console_has(pl, "pvhost-init: up hostname=" NET_HOSTNAME " ");
+	got = read_text(path);
+	assert_non_null(got);
+	if (!strstr(got, "net: hostname=" NET_HOSTNAME "\n") ||
+	    !strstr(got, "inet 192.0.2.10/24 ") ||
+	    !strstr(got, "link/ether 02:00:c0:00:02:0a ") ||
+	    !strstr(got, "default via 192.0.2.1 dev eth0"))
+		fail_msg("the container's network is not the pool's:\n%s", got);
+
+	/* the host end of the veth is the bridge's one port */
+	if (!bridge_port(veth, sizeof(veth)))
+		fail_msg("'" NET_BRIDGE "' has not exactly one port");
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", veth);
+	n = readlink(path, master, sizeof(master) - 1);
+	assert_true(n > 0);
+	master[n] = '\0';
+	assert_string_equal(strrchr(master, '/'), "/" NET_BRIDGE);
+
+	stop_ok(pl);
+	/* LXC's monitor removes the veth before it exits */
+	assert_int_equal(pvhost_wait_children(kids, 5000), 0);
+	if (link_exists(veth))
+		fail_msg("veth '%s' left after the stop", veth);
+	assert_false(bridge_port(veth, sizeof(veth)));
+	assert_int_equal(ip_link(NET_BRIDGE, false), 0);
+	assert_false(link_exists(NET_BRIDGE));
+}
+
+/* Validation runs before the lease: a pool config with lxc.net.* fails. */
+static void test_pool_platform_with_its_own_net_lines_is_refused(void **state)
+{
+	static const struct pvhost_pool pool = {
+		.pool = "internal",
+		.ipv4_address = "192.0.2.11/24",
+		.bridge = NET_BRIDGE,
+	};
+	struct pvhost_plat *pl = &net_pl;
+
+	(void)state;
+	make_platform(pl, NET_NAME, NULL, NULL); /* has lxc.net.0.type */
+	pl->pool = &pool;
+	/* earlier tests' helper lines would push ours out of the ring */
+	pvhost_log_clear(host);
+	assert_int_not_equal(pvhost_start(host, pl), 0);
+	assert_int_equal(pl->validate_ret, -1);
+	assert_true(pvhost_log_contains(host, "drop every lxc.net.* line"));
+	assert_true(pl->p.pipefd[0] < 0); /* refused before the pid pipe */
+	assert_int_equal(pvhost_stop(host, pl, NULL), 0); /* the log pipe */
+}
+#endif
+
 static bool can_run(void)
 {
 	char *argv[] = { "lxc-start", "--version", NULL };
@@ -875,6 +1056,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(
 			test_50_cycles_leave_no_fd_or_child_in_appengine),
 		cmocka_unit_test(test_ten_back_to_back_all_report_and_stop),
+#if PV_LXCCLI_CORE == PV_LXCCLI_CORE_2026_08
+		cmocka_unit_test_setup_teardown(
+			test_pool_network_reaches_the_container, net_setup,
+			net_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pool_platform_with_its_own_net_lines_is_refused,
+			net_setup, net_teardown),
+#endif
 	};
 
 	if (argc != 2) {

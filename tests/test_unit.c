@@ -2000,7 +2000,6 @@ static void test_static_ips_skip_auto_and_dhcp(void **state)
 			   "lxc.net.2.ipv4.address = dhcp\n"
 			   "lxc.net.12.ipv4.address = 192.168.1.2 \n"
 			   "# lxc.net.3.ipv4.address = 1.2.3.4\n"
-			   "lxc.net.x.ipv4.address = 1.2.3.5\n"
 			   "lxc.net.4.ipv4.gateway = 10.0.3.1\n"
 			   "lxc.net.5.ipv4.address = 10.0.3.6/24 10.0.3.255\n";
 	struct ips s = { .n = 0 };
@@ -2012,6 +2011,48 @@ static void test_static_ips_skip_auto_and_dhcp(void **state)
 	assert_int_equal(s.ip[0], 0x0a000305);
 	assert_int_equal(s.ip[1], 0xc0a80102);
 	assert_int_equal(s.ip[2], 0x0a000306);
+}
+
+/* The liblxc plugin's rules, contract 3.1, one case per rule. */
+static void test_static_ips_follow_the_liblxc_rules(void **state)
+{
+	static const struct {
+		const char *line;
+		uint32_t ip; /* 0: not enumerated */
+	} cases[] = {
+		{ "lxc.net.0.ipv4.address = 10.0.0.1/24", 0x0a000001 },
+		{ "lxc.net.0.ipv4.address=10.0.0.2", 0x0a000002 },
+		{ "  lxc.net.7.ipv4.address = 10.0.0.3 10.0.0.255",
+		  0x0a000003 },
+		{ "lxc.net.0.ipv4.address = 10.0.0.4#note", 0x0a000004 },
+		{ "lxc.net.0.ipv4.address = 10.0.0.5\t/8", 0x0a000005 },
+		/* prefix and "contains", not an exact key */
+		{ "lxc.net.x.ipv4.address = 10.0.0.6", 0x0a000006 },
+		{ "lxc.net.ipv4.address = 10.0.0.7", 0x0a000007 },
+		{ "lxc.net.0.ipv4.gateway = 10.0.0.8", 0 },
+		{ "lxc.net.0.ipv6.address = ::1", 0 },
+		{ "lxc.network.0.ipv4.address = 10.0.0.9", 0 },
+		{ "xlxc.net.0.ipv4.address = 10.0.0.10", 0 },
+		{ "# lxc.net.0.ipv4.address = 10.0.0.11", 0 },
+		{ "lxc.net.0.ipv4.address = auto", 0 },
+		{ "lxc.net.0.ipv4.address = dhcp", 0 },
+		{ "lxc.net.0.ipv4.address = 300.0.0.1/24", 0 },
+		{ "lxc.net.0.ipv4.address =", 0 },
+		{ "lxc.net.0.ipv4.address = /24", 0 },
+		{ "lxc.net.0.ipv4.address = 10.0.0.12.13.14.15.16.17", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct ips s = { .n = 0 };
+		int n = each_static_ip(cases[i].line, strlen(cases[i].line),
+				       collect_ip, &s);
+
+		if (n != (cases[i].ip ? 1 : 0) || s.n != n ||
+		    (n && s.ip[0] != cases[i].ip))
+			fail_msg("case %zu '%s': %d found, first 0x%x", i,
+				 cases[i].line, n, n ? s.ip[0] : 0);
+	}
 }
 
 static void test_enumerate_static_ips_entry_point(void **state)
@@ -2066,6 +2107,489 @@ static void test_dev_log_bound_only_when_it_resolves(void **state)
 	p.std_log = false;
 	assert_int_equal(resolve_mounts(&p, "0", &h, m, &n), 0);
 	assert_int_equal(count_dst(m, n, "dev/log"), 0);
+}
+
+/* ---- pool networks ---- */
+
+static struct pv_platform_network_iface make_iface(const char *name,
+						   const char *addr,
+						   const char *gw,
+						   const char *br,
+						   const char *mac)
+{
+	struct pv_platform_network_iface i = {
+		.name = (char *)name,
+		.pool = "internal",
+		.ipv4_address = (char *)addr,
+		.ipv4_gateway = (char *)gw,
+		.bridge = (char *)br,
+		.mac_address = (char *)mac,
+	};
+
+	return i;
+}
+
+/* A pool network as the core builds it: an empty circular list. */
+static void make_pool(struct pv_platform *p,
+		      struct pv_platform_network *net, const char *hostname)
+{
+	memset(net, 0, sizeof(*net));
+	net->mode = PV_NET_MODE_POOL;
+	net->hostname = (char *)hostname;
+	net->interfaces.next = net->interfaces.prev = &net->interfaces;
+	p->network = net;
+}
+
+/* Appends i at the tail, as the core's dl_list_add_tail. */
+static void add_iface(struct pv_platform_network *net,
+		      struct pv_platform_network_iface *i)
+{
+	struct pv_dl_list *head = &net->interfaces;
+
+	i->list.prev = head->prev;
+	i->list.next = head;
+	head->prev->next = &i->list;
+	head->prev = &i->list;
+}
+
+static struct pv_platform_network_iface full_eth0(void)
+{
+	return make_iface("eth0", "10.0.5.7/24", "10.0.5.1", "pvbr0",
+			  "02:00:0a:00:05:07");
+}
+
+/* The writer's additions for p's network over orig; the test frees it. */
+static char *render_pool(const struct pv_platform *p, const char *orig,
+			 struct net_in *n)
+{
+	struct cfg_in c = base_cfg();
+
+	assert_int_equal(resolve_network(p, n), 1);
+	c.net = n;
+	return render(&c, orig);
+}
+
+/* base_cfg()'s additions up to the environment, then the given tail. */
+#define BASE_ADDITIONS_NO_UTS                                                 \
+	"lxc.rootfs.mount = /usr/lib/lxc/rootfs\n"                            \
+	"lxc.log.level = 2\n"                                                 \
+	"lxc.console.path = /dev/pts/3\n"                                     \
+	"lxc.cgroup.dir.container = lxc/app\n"                                \
+	"lxc.cgroup.dir.monitor = lxc.monitor.app\n"                          \
+	"lxc.environment = container=pv-app\n"
+
+static void test_pool_writer_one_interface_line_by_line(void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i = full_eth0();
+	struct net_in n;
+	char *out;
+
+	(void)state;
+	make_platform(&p, "app");
+	make_pool(&p, &net, "pool-host");
+	add_iface(&net, &i);
+	out = render_pool(&p, "lxc.rootfs.path = dir:/r\n", &n);
+	assert_string_equal(additions(out),
+			    BASE_ADDITIONS_NO_UTS
+			    "lxc.uts.name = pool-host\n"
+			    "lxc.net.0.type = veth\n"
+			    "lxc.net.0.link = pvbr0\n"
+			    "lxc.net.0.name = eth0\n"
+			    "lxc.net.0.ipv4.address = 10.0.5.7/24\n"
+			    "lxc.net.0.ipv4.gateway = 10.0.5.1\n"
+			    "lxc.net.0.hwaddr = 02:00:0a:00:05:07\n"
+			    "lxc.net.0.flags = up\n");
+	free(out);
+}
+
+static void test_pool_writer_without_gateway_or_mac(void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface a =
+		make_iface("eth0", "10.0.5.7/24", NULL, "pvbr0", "");
+	struct pv_platform_network_iface b = make_iface(
+		NULL, "10.0.6.7", "", "pvbr1", "02:00:0a:00:06:07");
+	struct net_in n;
+	char *out;
+
+	(void)state;
+	make_platform(&p, "app");
+	make_pool(&p, &net, NULL);
+	add_iface(&net, &a);
+	add_iface(&net, &b);
+	out = render_pool(&p, "", &n);
+	/* no hostname: the platform name, as without a network */
+	assert_string_equal(additions(out),
+			    "lxc.rootfs.mount = /usr/lib/lxc/rootfs\n"
+			    "lxc.uts.name = app\n"
+			    "lxc.log.level = 2\n"
+			    "lxc.console.path = /dev/pts/3\n"
+			    "lxc.cgroup.dir.container = lxc/app\n"
+			    "lxc.cgroup.dir.monitor = lxc.monitor.app\n"
+			    "lxc.environment = container=pv-app\n"
+			    "lxc.net.0.type = veth\n"
+			    "lxc.net.0.link = pvbr0\n"
+			    "lxc.net.0.name = eth0\n"
+			    "lxc.net.0.ipv4.address = 10.0.5.7/24\n"
+			    "lxc.net.0.flags = up\n"
+			    "lxc.net.1.type = veth\n"
+			    "lxc.net.1.link = pvbr1\n"
+			    "lxc.net.1.name = eth0\n"
+			    "lxc.net.1.ipv4.address = 10.0.6.7\n"
+			    "lxc.net.1.hwaddr = 02:00:0a:00:06:07\n"
+			    "lxc.net.1.flags = up\n");
+	free(out);
+}
+
+static void test_pool_writer_skips_interfaces_without_address_or_bridge(
+	void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i[4] = {
+		make_iface("eth0", NULL, "10.0.5.1", "pvbr0", NULL),
+		make_iface("eth1", "10.0.5.8/24", NULL, "pvbr0", NULL),
+		make_iface("eth2", "10.0.5.9/24", NULL, NULL, NULL),
+		make_iface("eth3", "10.0.5.10/24", NULL, "pvbr0", NULL),
+	};
+	struct net_in n;
+	const char *net0;
+	char *out;
+
+	(void)state;
+	make_platform(&p, "app");
+	make_pool(&p, &net, "h");
+	for (int k = 0; k < 4; k++)
+		add_iface(&net, &i[k]);
+	out = render_pool(&p, "lxc.namespace.keep = net\n", &n);
+	assert_int_equal(n.n_ifaces, 2);
+	/* the last skip was logged; N counts emitted interfaces only */
+	assert_non_null(strstr(last_log, "'eth2' of 'app' has no bridge"));
+	net0 = strstr(additions(out), "lxc.net.0.type");
+	assert_non_null(net0);
+	assert_string_equal(net0, "lxc.net.0.type = veth\n"
+				  "lxc.net.0.link = pvbr0\n"
+				  "lxc.net.0.name = eth1\n"
+				  "lxc.net.0.ipv4.address = 10.0.5.8/24\n"
+				  "lxc.net.0.flags = up\n"
+				  "lxc.net.1.type = veth\n"
+				  "lxc.net.1.link = pvbr0\n"
+				  "lxc.net.1.name = eth3\n"
+				  "lxc.net.1.ipv4.address = 10.0.5.10/24\n"
+				  "lxc.net.1.flags = up\n"
+				  "lxc.namespace.keep =\n");
+	free(out);
+	last_log[0] = '\0';
+	/* "" counts as unset, as the core's NULL does */
+	i[0].ipv4_address = "";
+	i[2].bridge = "pvbr0";
+	assert_int_equal(resolve_network(&p, &n), 1);
+	assert_int_equal(n.n_ifaces, 3);
+	assert_non_null(
+		strstr(last_log, "'eth0' of 'app' has no ipv4 address"));
+}
+
+static void test_pool_with_nothing_emitted_keeps_the_namespaces(void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i =
+		make_iface("eth0", NULL, NULL, NULL, NULL);
+	struct net_in n;
+	char *out;
+
+	(void)state;
+	make_platform(&p, "app");
+	make_pool(&p, &net, "h");
+	add_iface(&net, &i);
+	out = render_pool(&p, "lxc.namespace.keep = user net\n", &n);
+	assert_non_null(strstr(last_log, "no ipv4 address and no bridge"));
+	assert_string_equal(additions(out),
+			    BASE_ADDITIONS_NO_UTS "lxc.uts.name = h\n");
+	free(out);
+}
+
+static void test_pool_hostname_overrides_the_config_one(void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct net_in n;
+	const char *tail;
+	char *out;
+
+	(void)state;
+	make_platform(&p, "app");
+	make_pool(&p, &net, "pool-host");
+	out = render_pool(&p, "lxc.uts.name = own\n", &n);
+	tail = additions(out);
+	/* the config's line stays above, one uts line below it, last */
+	assert_non_null(strstr(out, "\nlxc.uts.name = own\n"));
+	assert_string_equal(tail,
+			    BASE_ADDITIONS_NO_UTS "lxc.uts.name = pool-host\n");
+	free(out);
+	/* a config without one: still a single uts line, the pool's */
+	out = render_pool(&p, "lxc.tty.max = 0\n", &n);
+	assert_string_equal(additions(out),
+			    BASE_ADDITIONS_NO_UTS "lxc.uts.name = pool-host\n");
+	free(out);
+}
+
+static void test_pool_removes_net_from_namespace_keep(void **state)
+{
+	static const struct {
+		const char *conf, *keep;
+	} cases[] = {
+		/* pvr's default, two blanks between the names */
+		{ "lxc.namespace.keep = user  net  ipc\n",
+		  "lxc.namespace.keep =\nlxc.namespace.keep = user ipc\n" },
+		{ "lxc.namespace.keep=net\n", "lxc.namespace.keep =\n" },
+		{ "lxc.namespace.keep = \tnet\tuts \n",
+		  "lxc.namespace.keep =\nlxc.namespace.keep = uts\n" },
+		/* lines add up; an empty one clears what came before */
+		{ "lxc.namespace.keep = user\nlxc.namespace.keep = net ipc\n",
+		  "lxc.namespace.keep =\nlxc.namespace.keep = user ipc\n" },
+		{ "lxc.namespace.keep = user net\nlxc.namespace.keep =\n"
+		  "lxc.namespace.keep = ipc\n",
+		  "" },
+		{ "lxc.namespace.keep = user ipc\n", "" },
+		{ "# lxc.namespace.keep = net\n", "" },
+		{ "lxc.namespace.keep = network\n", "" },
+		{ "", "" },
+	};
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i = full_eth0();
+	struct net_in n;
+
+	(void)state;
+	make_platform(&p, "app");
+	make_pool(&p, &net, NULL);
+	add_iface(&net, &i);
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		char *out = render_pool(&p, cases[k].conf, &n);
+		const char *end = strstr(out, "lxc.net.0.flags = up\n");
+
+		assert_non_null(end);
+		end += strlen("lxc.net.0.flags = up\n");
+		if (strcmp(end, cases[k].keep))
+			fail_msg("case %zu: got '%s', want '%s'", k, end,
+				 cases[k].keep);
+		free(out);
+	}
+}
+
+static void test_host_mode_and_no_network_change_nothing(void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i = full_eth0();
+	struct net_in n;
+
+	(void)state;
+	make_platform(&p, "app");
+	assert_int_equal(resolve_network(&p, &n), 0);
+	make_pool(&p, &net, "h");
+	add_iface(&net, &i);
+	net.mode = PV_NET_MODE_HOST;
+	assert_int_equal(resolve_network(&p, &n), 0);
+	net.mode = PV_NET_MODE_NONE;
+	assert_int_equal(resolve_network(&p, &n), 0);
+}
+
+static void test_pool_values_are_validated(void **state)
+{
+	static const struct {
+		const char *host, *name, *addr, *gw, *br, *mac, *log;
+	} cases[] = {
+		{ "a\nlxc.hook.pre-start = /x", "eth0", "10.0.0.2/24", NULL,
+		  "br", NULL, "hostname 'a?lxc.hook.pre-start = /x' of 'app' "
+			      "contains a newline" },
+		{ "a b", "eth0", "10.0.0.2/24", NULL, "br", NULL,
+		  "hostname 'a b' of 'app' contains whitespace" },
+		{ NULL, "eth 0", "10.0.0.2/24", NULL, "br", NULL,
+		  "interface 0 of 'app': name 'eth 0' contains whitespace" },
+		{ NULL, "eth0", "10.0.0.2/24", NULL, "br\t0", NULL,
+		  "bridge 'br?0' contains whitespace" },
+		{ NULL, "eth0", "10.0.0.2/24\r", NULL, "br", NULL,
+		  "ipv4 address '10.0.0.2/24?' contains a newline" },
+		{ NULL, "eth0", "10.0.0.2/24", "10.0.0.1 x", "br", NULL,
+		  "ipv4 gateway '10.0.0.1 x' contains whitespace" },
+		{ NULL, "eth0", "10.0.0.2/24", NULL, "br", "02:00\x1b",
+		  "mac address '02:00?' contains a control character" },
+	};
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i;
+	struct net_in n;
+
+	(void)state;
+	make_platform(&p, "app");
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		make_pool(&p, &net, cases[k].host);
+		i = make_iface(cases[k].name, cases[k].addr, cases[k].gw,
+			       cases[k].br, cases[k].mac);
+		add_iface(&net, &i);
+		last_log[0] = '\0';
+		assert_int_equal(resolve_network(&p, &n), -EINVAL);
+		if (!strstr(last_log, cases[k].log))
+			fail_msg("case %zu: log '%s' lacks '%s'", k, last_log,
+				 cases[k].log);
+	}
+	/* LXC takes "address/N broadcast": the one value with a blank */
+	make_pool(&p, &net, "h");
+	i = make_iface("eth0", "10.0.0.2/24 10.0.0.255", NULL, "br", NULL);
+	add_iface(&net, &i);
+	assert_int_equal(resolve_network(&p, &n), 1);
+	assert_string_equal(n.ifaces[0].address, "10.0.0.2/24 10.0.0.255");
+}
+
+static void test_start_of_a_pool_with_a_bad_value_is_refused(void **state)
+{
+	struct pv_platform p;
+	struct pv_platform_network net;
+	struct pv_platform_network_iface i =
+		make_iface("eth0", "10.0.0.2/24", NULL, "br\nx", NULL);
+
+	(void)state;
+	make_conf();
+	make_platform(&p, "app");
+	make_pool(&p, &net, "h");
+	add_iface(&net, &i);
+	assert_refused_before_writing(&p, "0", conf_path,
+				      "bridge 'br?x' contains a newline");
+}
+
+/*
+ * The contract's numbers (section 3.1), written out here rather than taken
+ * from the header: a platform laid out byte by byte as the core lays it.
+ */
+#if UINTPTR_MAX == 0xffffffffffffffffu
+#define CORE_NETWORK_OFF 312
+#else
+#define CORE_NETWORK_OFF (sizeof(time_t) == 8 ? 248 : 192)
+#endif
+#define PTR_AT(base, n) ((base) + (n) * sizeof(void *))
+
+union core_bytes {
+	max_align_t align;
+	unsigned char b[384];
+};
+
+static void put_ptr(unsigned char *at, const void *v)
+{
+	memcpy(at, &v, sizeof(v));
+}
+
+/* Interface k: nine strings, then its node; linked to next_node. */
+static void put_iface(unsigned char *i, const char *name, const char *addr,
+		      const char *gw, const char *br, const char *mac,
+		      const void *next_node, const void *prev_node)
+{
+	put_ptr(PTR_AT(i, 0), name);
+	put_ptr(PTR_AT(i, 1), "internal");
+	put_ptr(PTR_AT(i, 2), addr);
+	put_ptr(PTR_AT(i, 3), gw);
+	put_ptr(PTR_AT(i, 4), br);
+	put_ptr(PTR_AT(i, 6), mac);
+	put_ptr(PTR_AT(i, 9), next_node);
+	put_ptr(PTR_AT(i, 10), prev_node);
+}
+
+static void test_list_walk_over_the_core_layout(void **state)
+{
+	static union core_bytes plat, net, ifs[2];
+	const int pool = 2;
+	unsigned char *head = PTR_AT(net.b, 2);
+	unsigned char *node0 = PTR_AT(ifs[0].b, 9);
+	unsigned char *node1 = PTR_AT(ifs[1].b, 9);
+	struct net_in n;
+
+	(void)state;
+	put_ptr(plat.b, "app");
+	put_ptr(plat.b + CORE_NETWORK_OFF, net.b);
+	memcpy(net.b, &pool, sizeof(pool));
+	put_ptr(PTR_AT(net.b, 1), "pool-host");
+	put_ptr(head, node0);
+	put_ptr(PTR_AT(head, 1), node1);
+	put_iface(ifs[0].b, "eth0", "10.0.5.7/24", "10.0.5.1", "pvbr0",
+		  "02:00:0a:00:05:07", node1, head);
+	put_iface(ifs[1].b, "eth1", "10.0.6.7/24", NULL, "pvbr1", NULL, head,
+		  node0);
+	assert_int_equal(resolve_network((struct pv_platform *)plat.b, &n), 1);
+	assert_string_equal(n.hostname, "pool-host");
+	assert_int_equal(n.n_ifaces, 2);
+	assert_string_equal(n.ifaces[0].name, "eth0");
+	assert_string_equal(n.ifaces[0].link, "pvbr0");
+	assert_string_equal(n.ifaces[0].address, "10.0.5.7/24");
+	assert_string_equal(n.ifaces[0].gateway, "10.0.5.1");
+	assert_string_equal(n.ifaces[0].hwaddr, "02:00:0a:00:05:07");
+	assert_string_equal(n.ifaces[1].name, "eth1");
+	assert_string_equal(n.ifaces[1].link, "pvbr1");
+	assert_null(n.ifaces[1].gateway);
+	assert_null(n.ifaces[1].hwaddr);
+
+	/* corrupt: the two nodes point at each other, never at the head */
+	put_ptr(PTR_AT(ifs[1].b, 9), node0);
+	last_log[0] = '\0';
+	assert_int_equal(resolve_network((struct pv_platform *)plat.b, &n),
+			 -EINVAL);
+	assert_non_null(strstr(last_log, "interface list of 'app' is broken "
+					 "(no end after 64 interfaces)"));
+	/* corrupt: a NULL link */
+	put_ptr(PTR_AT(ifs[1].b, 9), NULL);
+	assert_int_equal(resolve_network((struct pv_platform *)plat.b, &n),
+			 -EINVAL);
+	assert_non_null(strstr(last_log, "(a NULL link after 2 interfaces)"));
+}
+
+static void test_validate_refuses_a_pool_with_its_own_net_lines(void **state)
+{
+	static const struct {
+		const char *conf;
+		int ret;
+	} cases[] = {
+		{ "lxc.rootfs.path = dir:/r\n", 0 },
+		{ "# lxc.net.0.type = veth\n\n   \n#lxc.net.0.link = br\n", 0 },
+		{ "lxc.network.type = veth\n", 0 },
+		{ "lxc.net =\n", 0 },
+		{ "lxc.environment = lxc.net.0.type=veth\n", 0 },
+		{ "lxc.rootfs.path = dir:/r\nlxc.net.0.type = empty\n", -1 },
+		{ "  \tlxc.net.1.link = br0\n", -1 },
+		{ "lxc.net.0.type\n", -1 },
+	};
+	struct pv_platform p;
+	struct pv_platform_network net;
+
+	(void)state;
+	snprintf(conf_path, sizeof(conf_path), "%s/pool.conf", sandbox);
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		write_text(conf_path, cases[k].conf, 0644);
+		make_platform(&p, "app");
+		/* the core validates before it leases: no addresses yet */
+		make_pool(&p, &net, "h");
+		last_log[0] = '\0';
+		if (pv_validate_container_config(&p, conf_path) !=
+		    cases[k].ret)
+			fail_msg("case %zu '%s': not %d", k, cases[k].conf,
+				 cases[k].ret);
+		/* host mode and no network: anything goes */
+		net.mode = PV_NET_MODE_HOST;
+		assert_int_equal(pv_validate_container_config(&p, conf_path),
+				 0);
+		p.network = NULL;
+		assert_int_equal(pv_validate_container_config(&p, conf_path),
+				 0);
+	}
+	write_text(conf_path, "lxc.tty.max = 0\nlxc.net.0.type = empty\n",
+		   0644);
+	make_pool(&p, &net, "h");
+	assert_int_equal(pv_validate_container_config(&p, conf_path), -1);
+	assert_non_null(strstr(last_log, "'app' declares an IPAM pool"));
+	assert_non_null(strstr(last_log, "(line 2: 'lxc.net.0.type = empty')"));
+	assert_non_null(strstr(last_log, "drop every lxc.net.* line"));
 }
 #endif
 
@@ -2348,6 +2872,18 @@ int main(void)
 		T(test_enumerate_static_ips_entry_point),
 		T(test_validate_refuses_bad_name_and_config),
 		T(test_dev_log_bound_only_when_it_resolves),
+		T(test_static_ips_follow_the_liblxc_rules),
+		T(test_pool_writer_one_interface_line_by_line),
+		T(test_pool_writer_without_gateway_or_mac),
+		T(test_pool_writer_skips_interfaces_without_address_or_bridge),
+		T(test_pool_with_nothing_emitted_keeps_the_namespaces),
+		T(test_pool_hostname_overrides_the_config_one),
+		T(test_pool_removes_net_from_namespace_keep),
+		T(test_host_mode_and_no_network_change_nothing),
+		T(test_pool_values_are_validated),
+		T(test_start_of_a_pool_with_a_bad_value_is_refused),
+		T(test_list_walk_over_the_core_layout),
+		T(test_validate_refuses_a_pool_with_its_own_net_lines),
 #endif
 	};
 
