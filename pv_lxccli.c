@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -2708,6 +2709,85 @@ static void ents_sweep(void)
 	}
 }
 
+/* ------------------------------------------------ one instance at a time */
+
+/*
+ * The core starts a name again as soon as kill(init, 0) fails: after a
+ * stop, after a crash, on a restart or an update. By then the old
+ * instance may still be finishing: its LXC monitor (post-stop hooks,
+ * cgroups), its stop helper. Two locks in the runtime folder say so:
+ * "instance" is held by the start helper, which stays as LXC's log relay
+ * until the monitor exits (the log pipe's end); "stop" is held by a stop
+ * helper for its whole life, so a late "lxc-stop -k" can never hit the
+ * next instance. A start helper takes both before lxc-start, in the
+ * helper, never in the core's call.
+ */
+#define LOCK_INSTANCE "instance.lock"
+#define LOCK_STOP "stop.lock"
+
+static void on_lock_alarm(int sig)
+{
+	(void)sig; /* only interrupts flock() */
+}
+
+/*
+ * Opens and locks <rundir>/<name>/<file>, waiting at most timeout_s.
+ * The fd, or -errno (-EINTR: the deadline passed).
+ */
+static int lock_instance(const char *name, const char *file, int timeout_s)
+{
+	struct sigaction sa = { .sa_handler = on_lock_alarm }, old;
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PV_LXCCLI_RUNDIR, name, file);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		  0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	/* no SA_RESTART: the alarm ends the wait with EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarm((unsigned int)timeout_s);
+	if (flock(fd, LOCK_EX) < 0)
+		ret = -errno;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * Waits until the previous instance of the name is gone: its stop helper
+ * (then released) and its monitor (the lock kept, for this instance's
+ * life). The fd to keep, or -1 when the wait failed (logged).
+ */
+static int wait_previous_instance(const char *name)
+{
+	int stop, inst;
+
+	stop = lock_instance(name, LOCK_STOP, PV_LXCCLI_START_TIMEOUT);
+	if (stop < 0)
+		goto fail;
+	close(stop);
+	inst = lock_instance(name, LOCK_INSTANCE, PV_LXCCLI_START_TIMEOUT);
+	if (inst >= 0)
+		return inst;
+	stop = inst;
+fail:
+	plog(PV_LOG_ERROR, "previous instance of '%s' still there after %d s: "
+			   "%s",
+	     name, PV_LXCCLI_START_TIMEOUT,
+	     stop == -EINTR ? "its monitor or stop did not end" :
+			      strerror(-stop));
+	return -1;
+}
+
 /* ---------------------------------------------------------- helpers */
 
 /*
@@ -2906,9 +2986,12 @@ static void start_helper(void *arg)
 {
 	struct start_job *j = arg;
 	struct log_relay rl = { .to = j->logfd, .min_level = j->loglevel };
-	int lxc_log[2] = { -1, -1 };
+	int lxc_log[2] = { -1, -1 }, lock;
 	pid_t pid = -1;
 
+	lock = wait_previous_instance(j->name);
+	if (lock < 0)
+		goto report;
 	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
 	enter_config_folder(j);
 	if (pipe2(lxc_log, O_CLOEXEC) < 0) {
@@ -2934,13 +3017,14 @@ report:
 	alarm(0);
 	if (pid > 0) {
 		/* lives as long as the container: hold nothing of the core's */
-		int keep[] = { lxc_log[0], j->logfd, -1 };
+		int keep[] = { lxc_log[0], j->logfd, lock, -1 };
 
 		each_fd(close_unless, keep);
 		relay_until_eof(&rl, lxc_log[0], -1);
 	}
 	close_fd(&lxc_log[0]);
 	close_fd(&j->logfd);
+	close_fd(&lock); /* the monitor is gone: the next instance may start */
 }
 
 struct stop_job {
@@ -3013,8 +3097,13 @@ static void stop_helper(void *arg)
 	struct argv_buf a;
 	struct tool_result r;
 	char why[96];
-	int ret;
+	int ret, lock;
 
+	/* held until this helper ends: see "one instance at a time" */
+	lock = lock_instance(j->name, LOCK_STOP, PV_LXCCLI_TOOL_TIMEOUT);
+	if (lock < 0 && lock != -ENOENT)
+		plog(PV_LOG_WARN, "stop of '%s' without its lock: %s", j->name,
+		     strerror(-lock));
 	alarm(PV_LXCCLI_STOP_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
 	if (chdir(j->conf_dir) < 0)
 		plog(PV_LOG_WARN, "cannot enter '%s' to stop '%s': %s",
