@@ -23,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -48,6 +51,37 @@
 
 static pv_vlog_fn log_fn;
 
+/*
+ * An exec'd helper (see "helper program") has no injected logger: it is a
+ * program of its own, not a copy of the core. Its lines go to its stderr,
+ * the core's, and, for a start, to the core's logfd as well, where LXC's
+ * own lines of the platform go. helper_min: the least important level
+ * written; -1 in the core's process.
+ */
+static int helper_min = -1;
+static int helper_logfd = -1;
+
+static void helper_line(int level, const char *name, const char *msg)
+{
+	char line[1100];
+	int n;
+
+	if (level > helper_min)
+		return;
+	n = snprintf(line, sizeof(line), "%s: %s: %s\n", MODULE_NAME, name,
+		     msg);
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	/* one write each: lines of several helpers never interleave */
+	if (write(2, line, (size_t)n) < 0 && errno == EBADF)
+		return;
+	if (helper_logfd >= 0 && write(helper_logfd, line, (size_t)n) < 0 &&
+	    errno != EAGAIN && errno != EINTR)
+		helper_logfd = -1; /* the core closed its end */
+}
+
 __attribute__((format(printf, 2, 3))) static void plog(int level,
 							const char *fmt, ...)
 {
@@ -69,6 +103,10 @@ __attribute__((format(printf, 2, 3))) static void plog(int level,
 	}
 	if (level < 0 || level > PV_LOG_TRACE)
 		level = PV_LOG_TRACE;
+	if (helper_min >= 0) {
+		helper_line(level, names[level], msg);
+		return;
+	}
 	fprintf(stderr, "%s: %s: %s\n", MODULE_NAME, names[level], msg);
 }
 
@@ -90,6 +128,14 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The runtime folder; an exec'd helper is told it by its job. */
+static const char *helper_rundir;
+
+static const char *run_dir(void)
+{
+	return helper_rundir ? helper_rundir : PV_LXCCLI_RUNDIR;
 }
 
 /* mkdir -p for folders whose path comes from the core's path functions. */
@@ -1683,6 +1729,7 @@ static char *read_policy(const char *config, const char *cmdline)
 }
 
 static int cached_mode = -1;
+static pid_t mode_core_pid; /* a helper reads the core's command line */
 
 /*
  * The core's mode, read once per process: it cannot change while the core
@@ -1694,10 +1741,13 @@ static enum init_mode host_init_mode(void)
 	struct mode_sources m = { 0 };
 	struct core_args a = { 0 };
 	size_t len = 0, n;
+	char cmdline[64];
 
 	if (cached_mode >= 0)
 		return (enum init_mode)cached_mode;
-	if (read_proc("/proc/self/cmdline", &args, &len) == 0)
+	snprintf(cmdline, sizeof(cmdline), "/proc/%d/cmdline",
+		 mode_core_pid > 0 ? (int)mode_core_pid : (int)getpid());
+	if (read_proc(cmdline, &args, &len) == 0)
 		parse_core_args(args, len, &a);
 	else
 		a.bare = -1;
@@ -2636,6 +2686,18 @@ static int plan_lines(const char *name, const struct rootfs_layers *layers,
 
 /* ----------------------------------------------------- console registry */
 
+/*
+ * What the start helper tells the plugin (status_wr), before the core gets
+ * the pid: the LXC version, asked once per core process, and whether the
+ * PTY the plugin opened goes unused.
+ */
+struct start_verdict {
+	pid_t pid;
+	int lxc_version; /* 0: not known */
+	int console_none;
+};
+
+
 enum ent_state { ENT_STARTING, ENT_RUNNING };
 
 /*
@@ -2687,20 +2749,26 @@ static void ent_free(struct console_ent *e)
 static void ents_sweep(void)
 {
 	struct console_ent *e = ents, *next;
-	pid_t pid;
+	struct start_verdict v;
 	ssize_t n;
 
 	for (; e; e = next) {
 		next = e->next;
 		if (e->state != ENT_STARTING)
 			continue;
-		n = read(e->status_rd, &pid, sizeof(pid));
+		n = read(e->status_rd, &v, sizeof(v));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (n == sizeof(pid) && pid > 0) {
+		if (n == sizeof(v) && v.lxc_version > 0)
+			lxc_version_cached = v.lxc_version;
+		if (n == sizeof(v) && v.pid > 0) {
 			e->state = ENT_RUNNING;
-			e->pid = pid;
+			e->pid = v.pid;
 			close_fd(&e->status_rd);
+			if (v.console_none) {
+				close_fd(&e->master);
+				close_fd(&e->slave);
+			}
 			continue;
 		}
 		plog(PV_LOG_DEBUG, "releasing console of failed start of '%s'",
@@ -2740,7 +2808,7 @@ static int lock_instance(const char *name, const char *file, int timeout_s)
 	char path[PATH_MAX];
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", PV_LXCCLI_RUNDIR, name, file);
+	snprintf(path, sizeof(path), "%s/%s/%s", run_dir(), name, file);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
 		  0600);
 	if (fd < 0)
@@ -2769,8 +2837,18 @@ static int lock_instance(const char *name, const char *file, int timeout_s)
  */
 static int wait_previous_instance(const char *name)
 {
+	char dir[PATH_MAX];
 	int stop, inst;
 
+	/* a first start: the folder the config goes to, made without links */
+	snprintf(dir, sizeof(dir), "%s/%s", run_dir(), name);
+	stop = open_dir_nofollow(dir);
+	if (stop < 0) {
+		plog(PV_LOG_ERROR, "runtime folder '%s': %s", dir,
+		     strerror(-stop));
+		return -1;
+	}
+	close(stop);
 	stop = lock_instance(name, LOCK_STOP, PV_LXCCLI_START_TIMEOUT);
 	if (stop < 0)
 		goto fail;
@@ -2791,64 +2869,210 @@ fail:
 /* ---------------------------------------------------------- helpers */
 
 /*
- * What a helper must not hold: the registry's fds of other platforms and
- * any terminal that is not its own, so no PTY outlives its owner in a
- * helper. The core's other fds stay: its logger writes through them.
+ * Helpers are not copies of the core: fork() copies the page tables of the
+ * whole process, 13 to 38 ms inside the call for a core with 256 MB, and a
+ * copy left behind as the log relay keeps the core's pages alive. The
+ * plugin's .so is a program as well (entry point pv_lxccli_entry, see
+ * "helper program"), and a helper is that program, exec'd through two
+ * clone(CLONE_VM | CLONE_VFORK) children: they share the core's memory, so
+ * nothing is copied, and the core waits only until the second one has
+ * called execve(). The middle one then exits and is reaped here (or by the
+ * core's SIGCHLD handler: ECHILD), and the helper is re-parented to init,
+ * or to the core when it is PID 1 or a subreaper, both of which reap: no
+ * zombie is left whether or not the core reaps.
+ *
+ * What the helper needs arrives in a job (a memfd of NUL-terminated
+ * strings, "job wire" below) and in the fds of the job, the only ones it
+ * inherits: every fd of the core is close-on-exec, or closed by the helper.
  */
-static void close_foreign(int fd, const void *keep)
+#define HELPER_ARGV0 "pv_lxccli-helper"
+#define SPAWN_STACK (64 * 1024)
+
+/* The program a helper runs: the .so itself; the unit tests set their own. */
+static char helper_exe[PATH_MAX];
+
+static const char *helper_path(void)
 {
-	if (in_list(fd, keep))
-		return;
-	for (struct console_ent *e = ents; e; e = e->next)
-		if (fd == e->master || fd == e->slave || fd == e->keep ||
-		    fd == e->status_rd) {
-			close(fd);
-			return;
-		}
-	if (isatty(fd))
-		close(fd);
+	Dl_info info;
+
+	if (helper_exe[0])
+		return helper_exe;
+	if (!dladdr((void *)plog, &info) || !info.dli_fname ||
+	    !info.dli_fname[0])
+		return NULL;
+	snprintf(helper_exe, sizeof(helper_exe), "%s", info.dli_fname);
+	return helper_exe;
 }
+
+struct spawn_req {
+	const char *path;
+	char *const *argv;
+	const int *keep; /* -1-terminated: the fds the helper inherits */
+	char *stack2;	 /* top of the helper's stack until its execve */
+	int err;	 /* set by the children, whose memory is ours */
+};
 
 /*
- * Runs fn in a grandchild that holds no other platform's fds (keep lists
- * the ones it owns, -1-terminated) and that nobody waits for here: the middle child
- * exits at once and is reaped below (or by the core's SIGCHLD handler, in
- * which case waitpid says ECHILD), and the grandchild is re-parented to
- * init or to the core when the core is PID 1, both of which reap. So no
- * zombie is left whether or not the core reaps its children.
+ * The helper before its execve(), in the core's memory with every signal
+ * blocked (so no handler of the core runs here); only system calls.
  */
-static int spawn_detached(void (*fn)(void *), void *arg, const int *keep)
+static int spawn_exec_fn(void *arg)
 {
-	pid_t mid, helper;
-	int st, err;
+	struct spawn_req *r = arg;
 
-	mid = fork();
-	if (mid < 0)
-		return -errno;
-	if (mid == 0) {
-		helper = fork();
-		if (helper < 0)
-			_exit(1);
-		if (helper > 0)
-			_exit(0);
-		setsid(); /* out of the core's terminal and its Ctrl-C */
-		reset_signals();
-		signal(SIGPIPE, SIG_IGN); /* EPIPE, not death, on a gone pipe */
-		each_fd(close_foreign, keep);
-		fn(arg);
-		_exit(0);
-	}
-	while (waitpid(mid, &st, 0) < 0) {
-		err = errno;
-		if (err == EINTR)
-			continue;
-		return err == ECHILD ? 0 : -err;
-	}
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EAGAIN;
+	setsid(); /* out of the core's terminal and its Ctrl-C */
+	for (const int *k = r->keep; *k != -1; k++)
+		fcntl(*k, F_SETFD, 0);
+	execve(r->path, r->argv, environ);
+	r->err = errno;
+	_exit(127);
 }
 
-/* What a start helper needs; it lives on the parent's stack and is copied
- * into the helper by fork. */
+static int spawn_middle_fn(void *arg)
+{
+	struct spawn_req *r = arg;
+
+	if (clone(spawn_exec_fn, r->stack2, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		  r) < 0)
+		r->err = errno;
+	_exit(0);
+}
+
+/* Starts the helper program with argv; 0 once it runs, or -errno. */
+static int spawn_helper(char *const argv[], const int *keep)
+{
+	struct spawn_req r = { .argv = argv, .keep = keep };
+	sigset_t all, old;
+	char *stack;
+	pid_t mid;
+	int st, err = 0;
+
+	r.path = helper_path();
+	if (!r.path)
+		return -ENOEXEC;
+	stack = mmap(NULL, 2 * SPAWN_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -errno;
+	r.stack2 = stack + 2 * SPAWN_STACK; /* stacks grow down */
+	/* for the few microseconds until the helper's execve() */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	mid = clone(spawn_middle_fn, stack + SPAWN_STACK,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &r);
+	if (mid < 0)
+		err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	munmap(stack, 2 * SPAWN_STACK);
+	if (mid < 0)
+		return -err;
+	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+		;
+	return r.err ? -r.err : 0;
+}
+
+/* ---- job wire: what a helper is told, as NUL-terminated strings */
+
+#define JOB_MAGIC "pv_lxccli-job-1"
+
+struct wire {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put_str(struct wire *w, const char *v)
+{
+	size_t n = strlen(v ? v : "") + 1;
+	char *grown;
+
+	if (w->failed)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = (w->cap ? w->cap * 2 : 4096) + n;
+
+		grown = realloc(w->buf, cap);
+		if (!grown) {
+			w->failed = true;
+			return;
+		}
+		w->buf = grown;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, v ? v : "", n);
+	w->len += n;
+}
+
+static void put_int(struct wire *w, long long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	put_str(w, num);
+}
+
+/* The job in a sealed-size memfd the helper reads; the fd, or -errno. */
+static int wire_to_fd(struct wire *w)
+{
+	int fd, err;
+
+	if (w->failed)
+		return -ENOMEM;
+	fd = (int)syscall(SYS_memfd_create, "pv_lxccli-job", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, w->buf, w->len) != (ssize_t)w->len) {
+		err = errno ? errno : EIO;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+struct wire_rd {
+	const char *p, *end;
+	bool bad;
+};
+
+static const char *get_str(struct wire_rd *r)
+{
+	const char *v = r->p, *nul;
+
+	if (r->bad || r->p >= r->end ||
+	    !(nul = memchr(r->p, '\0', (size_t)(r->end - r->p)))) {
+		r->bad = true;
+		return "";
+	}
+	r->p = nul + 1;
+	return v;
+}
+
+/* NULL for "": the wire has no NULL */
+static const char *get_opt(struct wire_rd *r)
+{
+	const char *v = get_str(r);
+
+	return *v ? v : NULL;
+}
+
+static long long get_int(struct wire_rd *r)
+{
+	const char *v = get_str(r);
+	char *end;
+	long long n = strtoll(v, &end, 10);
+
+	if (!*v || *end)
+		r->bad = true;
+	return n;
+}
+
+static void get_path(struct wire_rd *r, char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "%s", get_str(r)) >= size)
+		r->bad = true;
+}
+
+/* What a start helper needs, from its job (start_from_wire). */
 struct start_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
 	char lxcpath[PATH_MAX];
@@ -2860,6 +3084,19 @@ struct start_job {
 	char conf_dir[PATH_MAX]; /* the folder of the platform's config */
 	int pipefd, status_wr, logfd, loglevel;
 };
+
+static void report_verdict(int fd, const struct start_verdict *v,
+			   const char *name)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, v, sizeof(*v));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*v))
+		plog(PV_LOG_ERROR, "cannot report pid of '%s' to the plugin: %s",
+		     name, n < 0 ? strerror(errno) : "short write");
+}
 
 /* Exactly one pid_t in one write(), as the core reads it. */
 static void report_pid(int fd, pid_t pid, const char *name, const char *to)
@@ -2982,16 +3219,15 @@ static void enter_config_folder(const struct start_job *j)
  * gone reader costs nothing: the relay then only keeps the pipe drained,
  * so LXC's monitor never blocks on it.
  */
-static void start_helper(void *arg)
+static void start_helper(struct start_job *j, int lock,
+			 struct start_verdict *v)
 {
-	struct start_job *j = arg;
 	struct log_relay rl = { .to = j->logfd, .min_level = j->loglevel };
-	int lxc_log[2] = { -1, -1 }, lock;
+	int lxc_log[2] = { -1, -1 };
 	pid_t pid = -1;
 
-	lock = wait_previous_instance(j->name);
 	if (lock < 0)
-		goto report;
+		goto report; /* logged */
 	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
 	enter_config_folder(j);
 	if (pipe2(lxc_log, O_CLOEXEC) < 0) {
@@ -3010,7 +3246,9 @@ static void start_helper(void *arg)
 report:
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
-	report_pid(j->status_wr, pid, j->name, "the plugin");
+	v->pid = pid;
+	if (j->status_wr >= 0)
+		report_verdict(j->status_wr, v, j->name);
 	report_pid(j->pipefd, pid, j->name, "the core");
 	close_fd(&j->status_wr);
 	close_fd(&j->pipefd);
@@ -3089,9 +3327,8 @@ static void stop_by_kill(struct stop_job *j)
  * LXC has forgotten, so asking lxc-info first would only cost a tool run
  * (about 3 ms) on every stop.
  */
-static void stop_helper(void *arg)
+static void stop_helper(struct stop_job *j)
 {
-	struct stop_job *j = arg;
 	long long deadline = now_ms() + (PV_LXCCLI_STOP_TIMEOUT +
 					 2 * PV_LXCCLI_TOOL_TIMEOUT) * 1000LL;
 	struct argv_buf a;
@@ -3256,6 +3493,9 @@ struct start_ctx {
 #endif
 	struct cfg_in in;
 	struct start_job job;
+	char configs[PATH_MAX]; /* configs_file(name); "" without one */
+	bool export;
+	bool console_none; /* lxc.console.path = none: the PTY goes unused */
 };
 
 static int resolve_paths(struct start_ctx *s)
@@ -3272,14 +3512,11 @@ static int resolve_paths(struct start_ctx *s)
 	for (size_t n = strlen(s->paths.hooks_dir);
 	     n > 1 && s->paths.hooks_dir[n - 1] == '/'; n--)
 		s->paths.hooks_dir[n - 1] = '\0';
-	/* LXC creates neither, and a missing one fails the start */
-	mkdir_parents(s->paths.rootfs_mount, 0755);
-	mkdir_parents(s->paths.lxcpath, 0755);
 	return 0;
 }
 
 static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
-			  const char *rev, const char *conf_file)
+			  const char *rev)
 {
 	struct host_facts h = { "/lib/firmware", "/lib/modules", "/dev/log",
 				NULL };
@@ -3291,10 +3528,18 @@ static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
 	ret = resolve_paths(s);
 	if (ret)
 		return ret;
-	ret = resolve_mounts(p, rev, &h, s->mounts, &s->in.n_mounts);
-	if (ret)
-		return ret;
-	ret = list_hooks(s->paths.hooks_dir, p->export, s->hooks, &s->n_hooks);
+	return resolve_mounts(p, rev, &h, s->mounts, &s->in.n_mounts);
+}
+
+/* What the helper reads: the hooks folder and the platform's config. */
+static int read_inputs(struct start_ctx *s, bool export, const char *conf_file)
+{
+	int ret;
+
+	/* LXC creates neither, and a missing one fails the start */
+	mkdir_parents(s->paths.rootfs_mount, 0755);
+	mkdir_parents(s->paths.lxcpath, 0755);
+	ret = list_hooks(s->paths.hooks_dir, export, s->hooks, &s->n_hooks);
 	if (ret) {
 		plog(PV_LOG_ERROR, "cannot list hooks in '%s': %s",
 		     s->paths.hooks_dir, strerror(-ret));
@@ -3308,19 +3553,15 @@ static int resolve_inputs(struct start_ctx *s, const struct pv_platform *p,
 }
 
 /* The configs folder on top of an overlay rootfs, as the liblxc plugin. */
-static int plan_config_overlay(struct start_ctx *s, const char *name)
+static int plan_config_overlay(struct start_ctx *s, const char *name,
+			       const char *configs)
 {
 	static const char *const keys[] = { "lxc.rootfs.path", "lxc.rootfs",
 					    NULL };
-	char configs[PATH_MAX], rootfs[PATH_MAX];
+	char rootfs[PATH_MAX];
 	int ret;
 
-	if (!path_fns[P_CONFIGS])
-		return 0;
-	ret = build_path(P_CONFIGS, configs, sizeof(configs), name, NULL);
-	if (ret)
-		return ret; /* logged: a bad path is refused, not skipped */
-	if (!is_dir(configs))
+	if (!configs || !is_dir(configs))
 		return 0;
 	if (!cfg_last_value(s->orig, s->orig_len, keys, rootfs,
 			    sizeof(rootfs)))
@@ -3347,16 +3588,16 @@ static int plan_config_overlay(struct start_ctx *s, const char *name)
  * Before LXC 6.0 lxc.init.cmd is split on blanks with quotes kept, so a
  * quoted command goes to lxc-start after -- as a ready argv instead.
  */
-static int plan_init_argv(struct start_ctx *s, const struct pv_platform *p,
-			  int version)
+static int plan_init_argv(struct start_ctx *s, const char *exec,
+			  const char *name, int version)
 {
 	static const char *const keys[] = { "lxc.init.cmd", "lxc.init_cmd",
 					    NULL };
 	struct start_job *j = &s->job;
 	char cmd[PATH_MAX];
 
-	if (p->exec)
-		snprintf(cmd, sizeof(cmd), "%s", p->exec);
+	if (exec)
+		snprintf(cmd, sizeof(cmd), "%s", exec);
 	else if (!cfg_last_value(s->orig, s->orig_len, keys, cmd,
 				 sizeof(cmd)))
 		return 0;
@@ -3366,7 +3607,7 @@ static int plan_init_argv(struct start_ctx *s, const struct pv_platform *p,
 			  INIT_ARGS_MAX) < 1) {
 		plog(PV_LOG_ERROR, "init command '%s' of '%s' has an "
 				   "unterminated quote or too many words",
-		     cmd, p->name);
+		     cmd, name);
 		return -EINVAL;
 	}
 	j->has_init_argv = true;
@@ -3374,10 +3615,9 @@ static int plan_init_argv(struct start_ctx *s, const struct pv_platform *p,
 	return 0;
 }
 
-static int plan_lxc_version(struct start_ctx *s, const char *name)
+static int plan_lxc_version(struct start_ctx *s, const char *name, int v)
 {
 	char buf[64];
-	int v = lxc_version();
 
 	if (v < LXC_MIN_VERSION) {
 		plog(PV_LOG_ERROR, "LXC %d.%d is too old for '%s': 2.1 or "
@@ -3480,21 +3720,14 @@ static int plan_body(struct start_ctx *s, const char *name)
 	return ret;
 }
 
-static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
-			const char *rev, const char *conf_file)
+static void fill_cfg_in(struct start_ctx *s)
 {
 	struct cfg_in *c = &s->in;
 
-	c->name = p->name;
-	c->rev = rev;
-	c->conf_path = conf_file;
 	c->lxcpath = s->paths.lxcpath;
 	c->config_path = s->job.config;
 	c->rootfs_mount = s->paths.rootfs_mount;
 	c->console = s->slave[0] ? s->slave : NULL;
-	c->group = p->group ? p->group->name : NULL;
-	c->exec = p->exec;
-	c->loglevel = conf_loglevel;
 	c->unified = host_cgroup_mode() == CGROUP_UNIFIED;
 	c->appengine = host_init_mode() == MODE_APPENGINE;
 	c->mounts = s->mounts;
@@ -3506,7 +3739,7 @@ static void fill_cfg_in(struct start_ctx *s, const struct pv_platform *p,
 	if (c->unified && lxc_has(c->lxc_version, KEY_CGROUP2_DEVICES))
 		plog(PV_LOG_INFO, "unified cgroup host: device access of '%s' "
 				  "is open (lxc.cgroup2.devices.allow = a)",
-		     p->name);
+		     c->name);
 }
 
 /*
@@ -3542,7 +3775,7 @@ static int write_platform_config(struct start_ctx *s, const char *name,
 	char dir[PATH_MAX];
 	int dfd, ret;
 
-	snprintf(dir, sizeof(dir), "%s/%s", PV_LXCCLI_RUNDIR, name);
+	snprintf(dir, sizeof(dir), "%s/%s", run_dir(), name);
 	dfd = open_dir_nofollow(dir);
 	if (dfd < 0) {
 		plog(PV_LOG_ERROR, "runtime folder '%s': %s", dir,
@@ -3559,12 +3792,69 @@ static int write_platform_config(struct start_ctx *s, const char *name,
 	return ret;
 }
 
+/* The start job, in the order start_from_wire() reads it. */
+static void start_to_wire(struct wire *w, const struct start_ctx *s,
+			  const struct pv_platform *p, const char *rev,
+			  const char *conf_file)
+{
+	const struct start_job *j = &s->job;
+
+	put_str(w, JOB_MAGIC);
+	put_str(w, "start");
+	put_str(w, run_dir());
+	put_str(w, p->name);
+	put_str(w, rev);
+	put_str(w, conf_file);
+	put_str(w, j->conf_dir);
+	put_str(w, j->config);
+	put_str(w, s->paths.lxcpath);
+	put_str(w, s->paths.rootfs_mount);
+	put_str(w, s->paths.hooks_dir);
+	put_str(w, s->configs);
+	put_str(w, p->exec);
+	put_str(w, p->group ? p->group->name : NULL);
+	put_str(w, s->slave);
+	put_int(w, j->pipefd);
+	put_int(w, j->status_wr);
+	put_int(w, j->logfd);
+	put_int(w, j->loglevel);
+	put_int(w, lxc_version_cached);
+	put_int(w, cached_mode);
+	put_int(w, getpid());
+	put_int(w, s->export);
+	put_int(w, (long long)s->in.n_mounts);
+	for (size_t i = 0; i < s->in.n_mounts; i++) {
+		put_str(w, s->mounts[i].src);
+		put_str(w, s->mounts[i].dst);
+		put_str(w, s->mounts[i].opts);
+	}
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	put_int(w, s->pool);
+	put_str(w, s->net.hostname);
+	put_int(w, (long long)s->net.n_ifaces);
+	for (size_t i = 0; i < s->net.n_ifaces; i++) {
+		const struct net_iface_in *f = &s->net.ifaces[i];
+
+		put_str(w, f->name);
+		put_str(w, f->link);
+		put_str(w, f->address);
+		put_str(w, f->gateway);
+		put_str(w, f->hwaddr);
+	}
+#endif
+	put_str(w, JOB_MAGIC);
+}
+
 static int launch_start(struct console_ent *e, struct start_ctx *s,
-			int logfd, int pipefd)
+			struct pv_platform *p, const char *rev,
+			const char *conf_file, int logfd, int pipefd)
 {
 	struct start_job *j = &s->job;
-	int status[2];
-	int keep[4], k = 0;
+	struct wire w = { 0 };
+	int status[2], job = -1;
+	int keep[5], k = 0;
+	char jobnum[16];
+	char *argv[] = { HELPER_ARGV0, jobnum, "start", p->name, NULL };
 	int ret;
 
 	if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -3580,17 +3870,31 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	j->status_wr = status[1];
 	j->logfd = conf_capture && logfd >= 0 ? logfd : -1;
 	j->loglevel = conf_loglevel;
-	j->fixed_cgroups = lxc_has(s->in.lxc_version, KEY_CGROUP_DIR);
+	start_to_wire(&w, s, p, rev, conf_file);
+	job = wire_to_fd(&w);
+	free(w.buf);
+	if (job < 0) {
+		ret = job;
+		plog(PV_LOG_ERROR, "no job for the start helper of '%s': %s",
+		     e->name, strerror(-ret));
+		goto out;
+	}
+	snprintf(jobnum, sizeof(jobnum), "%d", job);
+	keep[k++] = job;
 	keep[k++] = pipefd;
 	keep[k++] = status[1];
 	if (j->logfd >= 0)
 		keep[k++] = j->logfd;
 	keep[k] = -1;
-	ret = spawn_detached(start_helper, j, keep);
+	ret = spawn_helper(argv, keep);
+	if (ret)
+		plog(PV_LOG_ERROR, "cannot start the start helper of '%s' "
+				   "('%s'): %s",
+		     e->name, helper_exe, strerror(-ret));
+out:
+	close_fd(&job);
 	close(status[1]);
 	if (ret) {
-		plog(PV_LOG_ERROR, "cannot fork the start helper of '%s': %s",
-		     e->name, strerror(-ret));
 		close(status[0]);
 		return ret;
 	}
@@ -3603,7 +3907,34 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 static int resolve_network(const struct pv_platform *p, struct net_in *n);
 #endif
 
-/* Reads, checks and resolves everything, then writes the config. */
+/*
+ * An init command the plugin must split (LXC before 6.0, quotes in it):
+ * checked here, so a bad exec is refused by the call. With the version not
+ * known yet (the first start of a process) it is checked as for LXC 5.
+ */
+static int check_exec(const struct pv_platform *p)
+{
+	char buf[PATH_MAX], *argv[INIT_ARGS_MAX];
+
+	if (!p->exec || !strpbrk(p->exec, "'\"\\") ||
+	    (lxc_version_cached > 0 &&
+	     lxc_has(lxc_version_cached, KEY_INIT_CMD_QUOTES)))
+		return 0;
+	if (strlen(p->exec) < sizeof(buf) &&
+	    split_command(p->exec, buf, sizeof(buf), argv, INIT_ARGS_MAX) >= 1)
+		return 0;
+	plog(PV_LOG_ERROR, "init command '%s' of '%s' has an unterminated "
+			   "quote or too many words",
+	     p->exec, p->name);
+	return -EINVAL;
+}
+
+/*
+ * What needs the core (its path functions, its platform and network
+ * structs) or must be refused by the call; the rest is the helper's
+ * (plan_in_helper). The LXC version is checked here once a helper has
+ * told it.
+ */
 static int prepare_start(struct start_ctx *s, struct console_ent *e,
 			 struct pv_platform *p, const char *rev,
 			 const char *conf_file)
@@ -3611,17 +3942,22 @@ static int prepare_start(struct start_ctx *s, struct console_ent *e,
 	int ret;
 
 	snprintf(s->job.config, sizeof(s->job.config), "%s/%s/config",
-		 PV_LXCCLI_RUNDIR, p->name);
+		 run_dir(), p->name);
 	/* validated: absolute, so there is a last '/' */
 	snprintf(s->job.conf_dir, sizeof(s->job.conf_dir), "%.*s",
 		 (int)(strrchr(conf_file, '/') - conf_file), conf_file);
 	if (!s->job.conf_dir[0])
 		strcpy(s->job.conf_dir, "/");
-	if ((ret = resolve_inputs(s, p, rev, conf_file)) ||
-	    (ret = plan_lxc_version(s, p->name)) ||
-	    (ret = plan_config_overlay(s, p->name)) ||
-	    (ret = plan_init_argv(s, p, s->in.lxc_version)) ||
-	    (ret = plan_body(s, p->name)))
+	s->export = p->export;
+	if ((ret = resolve_inputs(s, p, rev)) || (ret = check_exec(p)))
+		return ret;
+	if (lxc_version_cached > 0 &&
+	    (ret = plan_lxc_version(s, p->name, lxc_version_cached)))
+		return ret;
+	/* a bad path is refused, not skipped */
+	if (path_fns[P_CONFIGS] &&
+	    (ret = build_path(P_CONFIGS, s->configs, sizeof(s->configs),
+			      p->name, NULL)))
 		return ret;
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 	ret = resolve_network(p, &s->net);
@@ -3629,12 +3965,10 @@ static int prepare_start(struct start_ctx *s, struct console_ent *e,
 		return ret;
 	s->pool = ret == 1;
 #endif
-	/* the platform may ask for no console; stock LXC accepts "none" */
-	if (conf_capture && !cfg_console_none(s->orig, s->orig_len) &&
-	    (ret = open_console(e, s->slave, sizeof(s->slave))))
+	/* the helper releases it if the config says lxc.console.path = none */
+	if (conf_capture && (ret = open_console(e, s->slave, sizeof(s->slave))))
 		return ret;
-	fill_cfg_in(s, p, rev, conf_file);
-	return write_platform_config(s, p->name, conf_file);
+	return 0;
 }
 
 static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
@@ -3671,10 +4005,9 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 	if (ret)
 		goto out;
 	strcpy(e->conf_dir, s->job.conf_dir);
-	/* listed before the fork, so the helper's copy is reachable too */
 	e->next = ents;
 	ents = e;
-	ret = launch_start(e, s, logfd, pipefd);
+	ret = launch_start(e, s, p, rev, conf_file, logfd, pipefd);
 	if (ret)
 		goto out; /* ent_free() unlinks it */
 	e = NULL;
@@ -3682,23 +4015,34 @@ static int do_start(struct pv_platform *p, const char *rev, char *conf_file,
 out:
 	if (e)
 		ent_free(e);
-	if (s) {
-		free_strs(s->hooks, s->n_hooks);
-		free(s->orig);
-		free(s->body);
-		free(s);
-	}
+	free(s);
 	return ret;
 }
 
 /* ------------------------------------------------------------- stop */
 
+static void stop_to_wire(struct wire *w, const struct stop_job *j)
+{
+	put_str(w, JOB_MAGIC);
+	put_str(w, "stop");
+	put_str(w, run_dir());
+	put_str(w, j->name);
+	put_str(w, j->conf_dir);
+	put_str(w, j->lxcpath);
+	put_str(w, j->config);
+	put_int(w, j->console);
+	put_int(w, conf_loglevel);
+	put_str(w, JOB_MAGIC);
+}
+
 static void do_stop(struct pv_platform *p)
 {
 	struct stop_job j = { 0 };
 	struct console_ent *e;
-	char lxcpath[PATH_MAX];
-	int keep[2] = { -1, -1 }, ret;
+	struct wire w = { 0 };
+	char jobnum[16];
+	char *argv[] = { HELPER_ARGV0, jobnum, "stop", NULL, NULL };
+	int keep[3] = { -1, -1, -1 }, job = -1, ret;
 
 	if (!p || name_problem(p->name)) {
 		plog(PV_LOG_ERROR, "stop of an invalid platform refused");
@@ -3710,21 +4054,32 @@ static void do_stop(struct pv_platform *p)
 		plog(PV_LOG_WARN, "stop of '%s', which this plugin did not "
 				  "start or already stopped",
 		     p->name);
-	if (build_path(P_LXCPATH, lxcpath, sizeof(lxcpath), NULL, NULL))
+	if (build_path(P_LXCPATH, j.lxcpath, sizeof(j.lxcpath), NULL, NULL))
 		goto out;
 	strcpy(j.name, p->name);
-	strcpy(j.lxcpath, lxcpath);
 	strcpy(j.conf_dir, e ? e->conf_dir : "/");
-	snprintf(j.config, sizeof(j.config), "%s/%s/config", PV_LXCCLI_RUNDIR,
+	snprintf(j.config, sizeof(j.config), "%s/%s/config", run_dir(),
 		 p->name);
 	/* the helper holds a master until the container is down */
-	if (e)
-		keep[0] = e->keep >= 0 ? e->keep : e->master;
-	j.console = keep[0];
-	ret = spawn_detached(stop_helper, &j, keep);
+	j.console = e ? (e->keep >= 0 ? e->keep : e->master) : -1;
+	stop_to_wire(&w, &j);
+	job = wire_to_fd(&w);
+	free(w.buf);
+	if (job < 0) {
+		ret = job;
+		goto fail;
+	}
+	snprintf(jobnum, sizeof(jobnum), "%d", job);
+	argv[3] = j.name;
+	keep[0] = job;
+	keep[1] = j.console;
+	ret = spawn_helper(argv, keep);
+	close_fd(&job);
+fail:
 	if (ret)
-		plog(PV_LOG_ERROR, "cannot fork the stop helper of '%s': %s",
-		     p->name, strerror(-ret));
+		plog(PV_LOG_ERROR, "cannot start the stop helper of '%s' "
+				   "('%s'): %s",
+		     p->name, helper_exe, strerror(-ret));
 out:
 	if (e)
 		ent_free(e);
@@ -4054,6 +4409,252 @@ static int each_static_ip(const char *text, size_t len,
 		found++;
 	}
 	return found;
+}
+#endif
+
+/* ------------------------------------------------------ helper program */
+
+/* The start job's strings, pointing into the job's buffer. */
+struct start_strs {
+	const char *rev, *conf_file, *configs, *exec, *group;
+};
+
+static void start_from_wire(struct wire_rd *r, struct start_ctx *s,
+			    struct start_strs *t)
+{
+	struct start_job *j = &s->job;
+	long long n;
+
+	get_path(r, j->name, sizeof(j->name));
+	t->rev = get_str(r);
+	t->conf_file = get_str(r);
+	get_path(r, j->conf_dir, sizeof(j->conf_dir));
+	get_path(r, j->config, sizeof(j->config));
+	get_path(r, s->paths.lxcpath, sizeof(s->paths.lxcpath));
+	strcpy(j->lxcpath, s->paths.lxcpath);
+	get_path(r, s->paths.rootfs_mount, sizeof(s->paths.rootfs_mount));
+	get_path(r, s->paths.hooks_dir, sizeof(s->paths.hooks_dir));
+	t->configs = get_opt(r);
+	t->exec = get_opt(r);
+	t->group = get_opt(r);
+	get_path(r, s->slave, sizeof(s->slave));
+	j->pipefd = (int)get_int(r);
+	j->status_wr = (int)get_int(r);
+	j->logfd = (int)get_int(r);
+	j->loglevel = (int)get_int(r);
+	lxc_version_cached = (int)get_int(r);
+	cached_mode = (int)get_int(r);
+	mode_core_pid = (pid_t)get_int(r);
+	s->export = get_int(r) != 0;
+	n = get_int(r);
+	if (n < 0 || n > MOUNTS_MAX)
+		r->bad = true;
+	for (long long i = 0; !r->bad && i < n; i++) {
+		get_path(r, s->mounts[i].src, sizeof(s->mounts[i].src));
+		get_path(r, s->mounts[i].dst, sizeof(s->mounts[i].dst));
+		s->mounts[i].opts = get_str(r);
+		s->in.n_mounts = (size_t)i + 1;
+	}
+#if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
+	s->pool = get_int(r) != 0;
+	s->net.hostname = get_opt(r);
+	n = get_int(r);
+	if (n < 0 || n > NET_NODES_MAX)
+		r->bad = true;
+	for (long long i = 0; !r->bad && i < n; i++) {
+		struct net_iface_in *f = &s->net.ifaces[i];
+
+		f->name = get_str(r);
+		f->link = get_str(r);
+		f->address = get_str(r);
+		f->gateway = get_opt(r);
+		f->hwaddr = get_opt(r);
+		s->net.n_ifaces = (size_t)i + 1;
+	}
+#endif
+	if (strcmp(get_str(r), JOB_MAGIC))
+		r->bad = true;
+}
+
+/* What the core no longer does in its call: read, plan and write. */
+static int plan_in_helper(struct start_ctx *s, const struct start_strs *t,
+			  struct start_verdict *v)
+{
+	const char *name = s->job.name;
+	int ret, version;
+
+	ret = read_inputs(s, s->export, t->conf_file);
+	if (ret)
+		return ret;
+	version = lxc_version();
+	if (lxc_version_cached > 0)
+		v->lxc_version = lxc_version_cached;
+	if ((ret = plan_lxc_version(s, name, version)) ||
+	    (ret = plan_config_overlay(s, name, t->configs)) ||
+	    (ret = plan_init_argv(s, t->exec, name, version)) ||
+	    (ret = plan_body(s, name)))
+		return ret;
+	if (cfg_console_none(s->orig, s->orig_len)) {
+		s->slave[0] = '\0'; /* the plugin closes the pair */
+		v->console_none = 1;
+	}
+	s->in.name = name;
+	s->in.rev = t->rev;
+	s->in.conf_path = t->conf_file;
+	s->in.group = t->group;
+	s->in.exec = t->exec;
+	s->in.loglevel = s->job.loglevel;
+	fill_cfg_in(s);
+	s->job.fixed_cgroups = lxc_has(version, KEY_CGROUP_DIR);
+	return write_platform_config(s, name, t->conf_file);
+}
+
+static void start_main(struct start_ctx *s, const struct start_strs *t)
+{
+	struct start_verdict v = { -1, 0, 0 };
+	int lock;
+
+	helper_logfd = s->job.logfd;
+	lock = wait_previous_instance(s->job.name);
+	if (lock >= 0 && plan_in_helper(s, t, &v))
+		close_fd(&lock); /* logged */
+	start_helper(&s->job, lock, &v);
+}
+
+static void stop_from_wire(struct wire_rd *r, struct stop_job *j)
+{
+	get_path(r, j->name, sizeof(j->name));
+	get_path(r, j->conf_dir, sizeof(j->conf_dir));
+	get_path(r, j->lxcpath, sizeof(j->lxcpath));
+	get_path(r, j->config, sizeof(j->config));
+	j->console = (int)get_int(r);
+	get_int(r); /* the LXC log level, the same scale as a start's */
+	if (strcmp(get_str(r), JOB_MAGIC))
+		r->bad = true;
+}
+
+/* The whole job; the caller frees *out. */
+static int read_job(int fd, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0 || st.st_size > 64 * 1024 * 1024)
+		return -EINVAL;
+	buf = malloc((size_t)st.st_size);
+	if (!buf)
+		return -ENOMEM;
+	n = pread(fd, buf, (size_t)st.st_size, 0);
+	if (n != st.st_size) {
+		free(buf);
+		return n < 0 ? -errno : -EIO;
+	}
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Which fds a helper keeps; every other one it closes. */
+static void keep_job_fds(const struct start_ctx *s, const struct stop_job *j)
+{
+	int keep[5] = { -1, -1, -1, -1, -1 }, k = 0;
+
+	if (s) {
+		keep[k++] = s->job.pipefd;
+		keep[k++] = s->job.status_wr;
+		if (s->job.logfd >= 0)
+			keep[k++] = s->job.logfd;
+	} else if (j->console >= 0) {
+		keep[k++] = j->console;
+	}
+	each_fd(close_unless, keep);
+}
+
+/*
+ * The helper program: argv is { HELPER_ARGV0, job fd, "start" | "stop",
+ * name }. Its lines go to stderr (and a start's logfd): see helper_line.
+ */
+static __attribute__((noreturn, unused)) void helper_main(int argc,
+						       char **argv)
+{
+	struct start_ctx *s = NULL;
+	struct start_strs t = { 0 };
+	struct stop_job stop = { 0 };
+	struct wire_rd r = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = argc > 1 ? atoi(argv[1]) : -1, ret;
+
+	helper_min = PV_LOG_INFO;
+	reset_signals(); /* the core blocked all of them for the exec */
+	signal(SIGPIPE, SIG_IGN); /* EPIPE, not death, on a gone pipe */
+	ret = fd >= 3 ? read_job(fd, &buf, &len) : -EBADF;
+	if (ret) {
+		plog(PV_LOG_ERROR, "helper cannot read its job (fd %d): %s", fd,
+		     strerror(-ret));
+		_exit(1);
+	}
+	close(fd);
+	r.p = buf;
+	r.end = buf + len;
+	if (strcmp(get_str(&r), JOB_MAGIC))
+		r.bad = true;
+	helper_rundir = get_str(&r); /* the kind comes first */
+	if (!strcmp(helper_rundir, "start")) {
+		helper_rundir = get_str(&r);
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			_exit(1);
+		start_from_wire(&r, s, &t);
+	} else if (!strcmp(helper_rundir, "stop")) {
+		helper_rundir = get_str(&r);
+		stop_from_wire(&r, &stop);
+	} else {
+		r.bad = true;
+	}
+	if (r.bad) {
+		plog(PV_LOG_ERROR, "helper job of '%s' is malformed",
+		     argc > 3 ? argv[3] : "?");
+		_exit(1);
+	}
+	keep_job_fds(s, &stop);
+	if (s)
+		start_main(s, &t);
+	else
+		stop_helper(&stop);
+	_exit(0);
+}
+
+#ifdef PV_LXCCLI_INTERP
+/*
+ * The .so as a program: the kernel maps the loader named in PT_INTERP,
+ * which relocates the .so and its libraries, runs their initialisers (libc
+ * is ready then, as for libc.so.6 run as a program) and jumps here. There
+ * is no main(): argv is read back from /proc.
+ */
+static const char interp[] __attribute__((section(".interp"), used)) =
+	PV_LXCCLI_INTERP;
+
+#if defined(__i386__) || defined(__x86_64__)
+/* entered by a jump with the stack as the kernel left it */
+__attribute__((force_align_arg_pointer))
+#endif
+__attribute__((noreturn)) void pv_lxccli_entry(void);
+void pv_lxccli_entry(void)
+{
+	char *args = NULL, *argv[8];
+	size_t len = 0;
+	int argc = 0;
+
+	if (read_proc("/proc/self/cmdline", &args, &len))
+		_exit(126);
+	for (size_t i = 0; i < len && argc < 7; i += strlen(args + i) + 1)
+		argv[argc++] = args + i;
+	argv[argc] = NULL;
+	helper_main(argc, argv);
 }
 #endif
 

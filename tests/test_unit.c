@@ -2787,8 +2787,15 @@ static void test_lxc_log_lines_give_level_and_first_error(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
-int main(void)
+/*
+ * The plugin's helpers are its own program (helper_main): here, this test
+ * program, which pv_lxccli.c is part of, exec'd again.
+ */
+int main(int argc, char **argv)
 {
+	if (argc > 0 && !strcmp(argv[0], HELPER_ARGV0))
+		helper_main(argc, argv);
+	snprintf(helper_exe, sizeof(helper_exe), "/proc/self/exe");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_before_any_setter),
 		T(test_config_for_regular_platform_line_by_line),
