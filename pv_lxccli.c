@@ -2858,11 +2858,14 @@ static int wait_previous_instance(const char *name)
 		return inst;
 	stop = inst;
 fail:
-	plog(PV_LOG_ERROR, "previous instance of '%s' still there after %d s: "
-			   "%s",
-	     name, PV_LXCCLI_START_TIMEOUT,
-	     stop == -EINTR ? "its monitor or stop did not end" :
-			      strerror(-stop));
+	if (stop == -EINTR)
+		plog(PV_LOG_ERROR, "previous instance of '%s' still there "
+				   "after %d s: its monitor or stop did not "
+				   "end",
+		     name, PV_LXCCLI_START_TIMEOUT);
+	else
+		plog(PV_LOG_ERROR, "cannot lock '%s' for '%s': %s", dir, name,
+		     strerror(-stop));
 	return -1;
 }
 

@@ -135,6 +135,11 @@ struct pvhost {
 	 * ring first.
 	 */
 	int child_log[2];
+	/* stderr of the host, and the plugin's own start and stop, which
+	 * fn.start and fn.stop wrap (see stderr_to_ring) */
+	FILE *err;
+	struct pvhost_plugin real;
+	double last_call_ms; /* time inside the last start or stop */
 	pid_t host_pid;
 	unsigned int path_truncations;
 };

@@ -231,6 +231,8 @@ void pvhost_vlog(char *module, int level, const char *fmt, ...)
 		return;
 	}
 	if (h) {
+		if (h->err)
+			out = h->err;
 		if (h->opts.log)
 			out = h->opts.log;
 		if (h->opts.log_prefix)
@@ -248,6 +250,59 @@ void pvhost_vlog(char *module, int level, const char *fmt, ...)
 bool pvhost_log_contains(struct pvhost *h, const char *needle)
 {
 	return pvhost_log_count(h, needle) > 0;
+}
+
+/*
+ * The plugin's helpers are programs of their own, without the injected
+ * vlog: they write their lines to the stderr they inherit, and the start
+ * helper to the platform's logfd as well. Here the core's stderr is, during
+ * the calls that spawn helpers, the pipe that feeds the ring, as if the
+ * core collected its stderr into its log; the host's own lines go to
+ * h->err meanwhile.
+ */
+static int stderr_to_ring(struct pvhost *h)
+{
+	int saved;
+
+	fflush(stderr);
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (saved >= 0 && dup2(h->child_log[1], 2) < 0) {
+		close(saved);
+		saved = -1;
+	}
+	return saved;
+}
+
+static void stderr_back(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, 2);
+	close(saved);
+}
+
+static int start_with_stderr(struct pv_platform *p, const char *rev,
+			     char *conf_file, int logfd, int pipefd)
+{
+	struct pvhost *h = g_host;
+	int saved = stderr_to_ring(h), ret;
+	double t0 = pvhost_now_ms();
+
+	ret = h->real.start(p, rev, conf_file, logfd, pipefd);
+	h->last_call_ms = pvhost_now_ms() - t0;
+	stderr_back(saved);
+	return ret;
+}
+
+static void stop_with_stderr(struct pv_platform *p, char *conf_file)
+{
+	struct pvhost *h = g_host;
+	int saved = stderr_to_ring(h);
+	double t0 = pvhost_now_ms();
+
+	h->real.stop(p, conf_file);
+	h->last_call_ms = pvhost_now_ms() - t0;
+	stderr_back(saved);
 }
 
 /* Moves the lines children sent into the ring. */
@@ -270,6 +325,17 @@ static void drain_child_log(struct pvhost *h)
 				 PVHOST_LOG_LINE, "%s", part);
 			h->ring_next++;
 			part_len = 0;
+			/* an exec'd helper's line: the host's log has it too */
+			if (strncmp(part, "[", 1) && (h->opts.log || h->err)) {
+				FILE *out = h->opts.log ? h->opts.log : h->err;
+
+				fprintf(out, "%s%s\n",
+					h->opts.log_prefix ? h->opts.log_prefix :
+							     "",
+					h->ring[(h->ring_next - 1) %
+						PVHOST_LOG_RING]);
+				fflush(out);
+			}
 		}
 	}
 }
@@ -525,6 +591,16 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 		free(h);
 		return NULL;
 	}
+	/* stderr as it is now: the host's lines while fd 2 feeds the ring */
+	{
+		int fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+
+		h->err = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!h->err && fd >= 0)
+			close(fd);
+		if (h->err)
+			setvbuf(h->err, NULL, _IONBF, 0);
+	}
 	g_host = h;
 
 	if (o->sandbox) {
@@ -582,6 +658,9 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 		errno = ENOSYS;
 		goto fail;
 	}
+	h->real = h->fn;
+	h->fn.start = start_with_stderr;
+	h->fn.stop = stop_with_stderr;
 
 	h->fn.set_instance((void *)instance_fn);
 	h->fn.set_paths(
@@ -634,6 +713,8 @@ void pvhost_unload(struct pvhost *h)
 	close_fd(&h->ctrl_log_fd);
 	close_fd(&h->child_log[0]);
 	close_fd(&h->child_log[1]);
+	if (h->err)
+		fclose(h->err);
 	if (g_host == h)
 		g_host = NULL;
 	free(h);
@@ -743,7 +824,6 @@ int pvhost_start(struct pvhost *h, struct pvhost_plat *pl)
 {
 	struct pv_platform *p = &pl->p;
 	bool validate = pl->export_;
-	double t1;
 	int ret;
 
 	if (p->pipefd[0] >= 0 || p->log.lxc_pipe[0] >= 0 ||
@@ -789,8 +869,7 @@ int pvhost_start(struct pvhost *h, struct pvhost_plat *pl)
 	pl->start_t0_ms = pvhost_now_ms();
 	ret = h->fn.start(p, pl->rev, pl->conf, p->log.lxc_pipe[1],
 			  p->pipefd[1]);
-	t1 = pvhost_now_ms();
-	pl->start_call_ms = t1 - pl->start_t0_ms;
+	pl->start_call_ms = h->last_call_ms;
 	pl->start_ret = ret;
 	/* Only the plugin (or what it spawned) may hold the write end now. */
 	if (ret == 0)
@@ -1070,11 +1149,9 @@ int pvhost_stop(struct pvhost *h, struct pvhost_plat *pl, int *killed)
 	 * pid. ESRCH just means init is already gone. */
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 
-	double t0 = pvhost_now_ms();
-
 	h->fn.stop(p, NULL);
 	t1 = pvhost_now_ms();
-	pl->stop_call_ms = t1 - t0;
+	pl->stop_call_ms = h->last_call_ms;
 	pl->stop_called = true;
 
 	gone = wait_gone(pid, pidfd, t1 + PVHOST_STOP_GRACE_MS);

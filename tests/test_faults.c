@@ -1275,6 +1275,40 @@ static void expect_refused(struct pvhost_plat *pl, const char *needle,
 	finish(&b, b.t0, 0);
 }
 
+static void runtime_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", RUNDIR, name);
+}
+
+/*
+ * A failure the call cannot see, found by the start helper (the hooks
+ * folder, the config's content, the runtime folder): the call returns 0,
+ * the helper writes -1 to the pid pipe and logs why, and nothing is left
+ * behind but, in skip, the platform's runtime folder with its locks.
+ */
+static void expect_failed_later(struct pvhost_plat *pl, const char *needle,
+				const char *skip)
+{
+	struct baseline b;
+
+	begin(&b);
+	snap_take(&snap_a, skip);
+	if (pvhost_start(h, pl) != 0)
+		fail_msg("start of '%s' was refused in the call", pl->name);
+	if (pvhost_wait_pid(h, pl, START_MS + SLACK_MS) != -1 ||
+	    pl->pid_value != -1) {
+		adopt(pl);
+		fail_msg("no -1 on the pid pipe of '%s'", pl->name);
+	}
+	assert_helper_logged(needle, 2000);
+	assert_log_lines_are_single();
+	pvhost_stop(h, pl, NULL);
+	sweep(); /* the failed start's PTY and status pipe */
+	snap_take(&snap_b, skip);
+	assert_snap_equal(&snap_a, &snap_b);
+	finish(&b, b.t0, 0);
+}
+
 static void refuse_name(const char *name, const char *needle)
 {
 	struct pvhost_plat pl;
@@ -1497,7 +1531,7 @@ static void test_path_function_without_terminator(void **state)
 static void test_hook_with_newline_in_its_name_is_refused(void **state)
 {
 	struct pvhost_plat pl;
-	char hook[PATH_MAX];
+	char hook[PATH_MAX], dir_of_run[PATH_MAX];
 
 	(void)state;
 	snprintf(hook, sizeof(hook), "%s/lib/pv/hooks_lxc-mount.d/flt\nhook",
@@ -1506,7 +1540,10 @@ static void test_hook_with_newline_in_its_name_is_refused(void **state)
 	strcpy(undo_path, hook); /* every start fails while it is there */
 	precreate_core_dirs("flthooknl");
 	plat(&pl, "flthooknl", NULL);
-	expect_refused(&pl, "from lib_hook contains a newline", NULL);
+	runtime_path(dir_of_run, sizeof(dir_of_run), "flthooknl");
+	pvhost_mkdir_p(dir_of_run, 0755); /* the helper's locks go there */
+	expect_failed_later(&pl, "from lib_hook contains a newline",
+			    dir_of_run);
 	unlink(hook);
 }
 
@@ -1705,17 +1742,19 @@ static const char *forked_refusal(const char *name, const char *cf,
 
 	pvhost_plat_init(&pl, name, cf);
 	pvhost_log_clear(h);
-	if (pvhost_start(h, &pl) != -1)
-		return "start was not refused";
-	if (!pvhost_log_contains(h, needle)) {
+	/* read and written by the helper: -1 on the pid pipe */
+	if (pvhost_start(h, &pl) != 0)
+		return "start was refused in the call";
+	if (pvhost_wait_pid(h, &pl, START_MS) != -1 || pl.pid_value != -1)
+		return "no -1 on the pid pipe";
+	if (!helper_logged(needle, 2000)) {
 		snprintf(why, sizeof(why), "no log line with '%s'", needle);
 		return why;
 	}
-	close(pl.p.pipefd[1]);
-	pl.p.pipefd[1] = -1;
 	if (read(pl.p.pipefd[0], &extra, sizeof(extra)) != 0)
 		return "someone kept the pid pipe";
 	pvhost_stop(h, &pl, NULL);
+	sweep();
 	if (pvhost_count_fds() != fds)
 		return "fd count changed";
 	return NULL;
@@ -1734,6 +1773,10 @@ static const char *drop_dac_caps_then_start(void)
 			       (1u << CAP_DAC_READ_SEARCH));
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return "SKIP: capset failed";
+	/* and for good: the helper is exec'd, which gives root all again */
+	if (prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) < 0 ||
+	    prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0) < 0)
+		return "SKIP: cannot drop from the bounding set";
 	snprintf(path, sizeof(path), "%s/conf/fltunread.conf", dir);
 	return forked_refusal("fltconfunread", path, "Permission denied");
 }
@@ -1758,11 +1801,6 @@ static void test_unreadable_config_is_refused(void **state)
 
 /* ---- bad input: the runtime folder ---- */
 
-static void runtime_path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", RUNDIR, name);
-}
-
 static void test_runtime_folder_taken_by_a_file_is_refused(void **state)
 {
 	char path[PATH_MAX];
@@ -1775,9 +1813,9 @@ static void test_runtime_folder_taken_by_a_file_is_refused(void **state)
 	strcpy(undo_path, path);
 	precreate_core_dirs("fltrunfile");
 	plat(&pl, "fltrunfile", NULL);
-	expect_refused(&pl, "runtime folder '" RUNDIR "/fltrunfile': Not a "
-			    "directory",
-		       NULL);
+	expect_failed_later(&pl, "runtime folder '" RUNDIR "/fltrunfile': Not "
+				 "a directory",
+			    NULL);
 	unlink(path);
 }
 
@@ -1794,9 +1832,9 @@ static void test_runtime_folder_symlink_is_not_followed(void **state)
 	assert_int_equal(symlink(elsewhere, path), 0);
 	precreate_core_dirs("fltrunlink");
 	plat(&pl, "fltrunlink", NULL);
-	expect_refused(&pl, "runtime folder '" RUNDIR "/fltrunlink': Not a "
-			    "directory",
-		       NULL);
+	expect_failed_later(&pl, "runtime folder '" RUNDIR "/fltrunlink': Not "
+				 "a directory",
+			    NULL);
 	d = opendir(elsewhere);
 	assert_non_null(d);
 	while ((e = readdir(d)))
@@ -1811,7 +1849,7 @@ static void test_runtime_folder_symlink_is_not_followed(void **state)
 	assert_int_equal(symlink(dangling, path), 0);
 	precreate_core_dirs("fltrundang");
 	plat(&pl, "fltrundang", NULL);
-	expect_refused(&pl, "Not a directory", NULL);
+	expect_failed_later(&pl, "Not a directory", NULL);
 	assert_int_equal(access(dangling, F_OK), -1);
 	unlink(path);
 }
@@ -1854,9 +1892,11 @@ static void test_config_name_taken_by_a_folder_is_refused(void **state)
 	pvhost_mkdir_p(path, 0755);
 	precreate_core_dirs("fltcfgdir");
 	plat(&pl, "fltcfgdir", NULL);
-	expect_refused(&pl, "cannot write '" RUNDIR "/fltcfgdir/config': Is a "
-			    "directory",
-		       NULL);
+	runtime_path(path, sizeof(path), "fltcfgdir");
+	expect_failed_later(&pl, "cannot write '" RUNDIR "/fltcfgdir/config': "
+				 "Is a directory",
+			    path);
+	snprintf(path, sizeof(path), "%s/fltcfgdir/config/keep", RUNDIR);
 	rmdir(path);
 }
 
@@ -1883,9 +1923,10 @@ static const char *ro_runtime_then_start(void)
 			 strerror(errno));
 		return why;
 	}
+	/* the helper's locks are the first thing it writes there */
 	res = forked_refusal("fltrunro", conf,
-			     "cannot write '" RUNDIR "/fltrunro/config': "
-			     "Read-only file system");
+			     "cannot lock '" RUNDIR "/fltrunro' for "
+			     "'fltrunro': Read-only file system");
 	umount2(path, MNT_DETACH);
 	return res;
 }
@@ -2291,6 +2332,7 @@ static const char *child_version(void)
 		if (pvhost_stop(h, &pl, NULL) != 0)
 			return "stop failed";
 	}
+	pvhost_log_count(h, ""); /* the helpers' lines, into the output */
 	return NULL;
 }
 
@@ -2313,6 +2355,7 @@ static const char *child_no_tools(void)
 	if (pvhost_wait_pid(h, &pl, 5000) != -1 || pl.pid_value != -1)
 		return "no -1 on the pid pipe";
 	pvhost_stop(h, &pl, NULL);
+	pvhost_log_count(h, ""); /* the helpers' lines, into the output */
 	return NULL;
 }
 
