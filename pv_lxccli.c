@@ -2933,7 +2933,8 @@ static const char *lxc_reason(const struct log_relay *r)
 static void start_failed(struct log_relay *r, int lxc_log_rd,
 			 const char *what)
 {
-	relay_until_eof(r, lxc_log_rd, now_ms() + PV_LXCCLI_TOOL_TIMEOUT * 1000);
+	relay_until_eof(r, lxc_log_rd,
+			now_ms() + PV_LXCCLI_TOOL_TIMEOUT * 1000LL);
 	plog(PV_LOG_ERROR, "%s; LXC's reason: %s", what, lxc_reason(r));
 }
 
