@@ -2743,8 +2743,26 @@ static void ent_free(struct console_ent *e)
 }
 
 /*
+ * A container that ended without a stop (a crash) leaves the kept master
+ * with nobody on the other side once its monitor is gone (POLLHUP: every
+ * slave closed). Releasing it earlier would hang the monitor up.
+ */
+static void release_if_hung_up(struct console_ent *e)
+{
+	struct pollfd pfd = { e->keep, POLLIN, 0 };
+
+	if (e->keep < 0 || e->master >= 0 || poll(&pfd, 1, 0) != 1 ||
+	    !(pfd.revents & POLLHUP))
+		return;
+	plog(PV_LOG_DEBUG, "releasing console of '%s': its container is gone",
+	     e->name);
+	close_fd(&e->keep);
+}
+
+/*
  * Takes in what start helpers reported since the last call: a failed start
- * releases its PTY here, so it is never handed out.
+ * releases its PTY here, so it is never handed out. Also releases the
+ * console of a container that is gone.
  */
 static void ents_sweep(void)
 {
@@ -2754,8 +2772,10 @@ static void ents_sweep(void)
 
 	for (; e; e = next) {
 		next = e->next;
-		if (e->state != ENT_STARTING)
+		if (e->state != ENT_STARTING) {
+			release_if_hung_up(e);
 			continue;
+		}
 		n = read(e->status_rd, &v, sizeof(v));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
@@ -3153,7 +3173,8 @@ static const char *lxc_reason(const struct log_relay *r)
 static void start_failed(struct log_relay *r, int lxc_log_rd,
 			 const char *what)
 {
-	relay_until_eof(r, lxc_log_rd, now_ms() + PV_LXCCLI_TOOL_TIMEOUT * 1000);
+	relay_until_eof(r, lxc_log_rd,
+			now_ms() + PV_LXCCLI_TOOL_TIMEOUT * 1000LL);
 	plog(PV_LOG_ERROR, "%s; LXC's reason: %s", what, lxc_reason(r));
 }
 
@@ -3417,6 +3438,34 @@ static int validate_platform(const struct pv_platform *p, const char *rev,
 	return 0;
 }
 
+/*
+ * An init that exited is a zombie until LXC's monitor reaps it, and
+ * kill(pid, 0) still succeeds on it: a crashed platform restarted at once
+ * must not be refused for it.
+ */
+static bool pid_alive(pid_t pid)
+{
+	char path[32], buf[256], *close_paren;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')' */
+	close_paren = strrchr(buf, ')');
+	return !(close_paren && close_paren[1] == ' ' &&
+		 (close_paren[2] == 'Z' || close_paren[2] == 'X'));
+}
+
 /* A start needs the platform's entry free: nothing starting or alive. */
 static int claim_entry(const char *name)
 {
@@ -3431,7 +3480,7 @@ static int claim_entry(const char *name)
 		     name);
 		return -EBUSY;
 	}
-	if (kill(e->pid, 0) == 0) {
+	if (pid_alive(e->pid)) {
 		plog(PV_LOG_ERROR, "'%s' is already running as pid %d", name,
 		     (int)e->pid);
 		return -EBUSY;

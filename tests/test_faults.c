@@ -420,6 +420,46 @@ static void assert_snap_equal(struct snap *a, struct snap *b)
 
 /* ---- fake tools ---- */
 
+static volatile sig_atomic_t monitor_hup, monitor_term;
+
+static void on_monitor_signal(int sig)
+{
+	if (sig == SIGHUP)
+		monitor_hup = 1;
+	else
+		monitor_term = 1;
+}
+
+/*
+ * Plays LXC's monitor and init in one: the console slave becomes its
+ * controlling terminal, as LXC's monitor's does; after lxc-stop's SIGTERM
+ * it goes on for 500 ms (post-stop hooks, cgroups), longer than lxc-stop
+ * takes to return. It writes "clean" to result if it got to the end, or
+ * "hup" if the console was hung up under it.
+ */
+static int fake_monitor_main(const char *result, const char *tty)
+{
+	struct sigaction sa = { .sa_handler = on_monitor_signal };
+	struct timespec linger = { 0, 500 * 1000 * 1000 };
+	sigset_t none;
+	int fd;
+
+	sigemptyset(&none);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setsid();
+	fd = open(tty, O_RDWR); /* no O_NOCTTY: LXC's monitor does the same */
+	if (fd < 0)
+		return 1;
+	while (!monitor_term && !monitor_hup)
+		sigsuspend(&none);
+	if (!monitor_hup)
+		ppoll(NULL, 0, &linger, &none); /* a SIGHUP ends it early */
+	write_bytes(result, monitor_hup ? "hup" : "clean", monitor_hup ? 3 : 5,
+		    0644);
+	return 0;
+}
+
 /* One script, installed as lxc-start, lxc-info and lxc-stop. */
 static const char fake_tool[] =
 	"#!/bin/sh\n"
@@ -432,11 +472,12 @@ static const char fake_tool[] =
 	"\thead -c 2097152 /dev/zero | tr '\\0' y >&2\n"
 	"\techo; echo \"$1\"\n"
 	"}\n"
-	"name= logf= kflag= want= version=\n"
+	"name= logf= kflag= want= version= conf=\n"
 	"while [ $# -gt 0 ]; do\n"
 	"\tcase $1 in\n"
 	"\t-n) name=$2; shift ;;\n"
 	"\t-o) logf=$2; shift ;;\n"
+	"\t-f) conf=$2; shift ;;\n"
 	"\t-k) kflag=1 ;;\n"
 	"\t-p) want=pid ;;\n"
 	"\t-s) want=state ;;\n"
@@ -452,8 +493,14 @@ static const char fake_tool[] =
 	"launch() {\n"
 	"\t[ -n \"$logf\" ] &&\n"
 	"\t\techo \"flt-fake-lxc-log: starting $name\" > \"$logf\"\n"
+	"\tif [ -n \"$FLT_MONITOR\" ]; then\n"
+	"\t\ttty=$(sed -n 's/^lxc.console.path = //p' \"$conf\")\n"
+	"\t\t\"$FLT_SELF\" --fake-monitor \"$FLT_DIR/monitor.$name\" \\\n"
+	"\t\t\t\"$tty\" </dev/null >/dev/null 2>&1 &\n"
+	"\telse\n"
 	"\t\"$FLT_SELF\" --fake-init \"$FLT_DIR\" \\\n"
 	"\t\t</dev/null >/dev/null 2>&1 &\n"
+	"\tfi\n"
 	"\techo $! > \"$pidf\"\n"
 	"}\n"
 	"case $tool in\n"
@@ -514,6 +561,7 @@ static const char fake_tool[] =
 static const char *const fake_vars[] = {
 	"FLT_VERSION", "FLT_START",  "FLT_INFO",
 	"FLT_STOP",    "FLT_STOP_K", "FLT_DEAD_PID",
+	"FLT_MONITOR",
 };
 
 static void fakes_reset(void)
@@ -843,6 +891,36 @@ static void test_fakes_work_start_pid_console_log_stop(void **state)
 	assert_helper_logged("stopped 'fltok'", 2000);
 	assert_false(stop_k_ran("fltok"));
 	finish(&b, t, 0);
+}
+
+/*
+ * lxc-stop returns while LXC's monitor still works; the stop helper must
+ * hold the console master until the monitor has closed it, or the monitor
+ * is hung up (seen under the real core: the monitor died of SIGHUP the
+ * moment the stop helper exited).
+ */
+static void test_stop_keeps_the_console_until_the_monitor_is_gone(void **state)
+{
+	char result[PATH_MAX], *got = NULL;
+	struct baseline b;
+	int killed, kids = pvhost_count_children();
+
+	(void)state;
+	snprintf(result, sizeof(result), "%s/monitor.fltmonitor", dir);
+	unlink(result);
+	fake("FLT_MONITOR", "1");
+	begin(&b);
+	plat(&cur, "fltmonitor", NULL);
+	start_and_read(0, false);
+	assert_int_equal(pvhost_stop(h, &cur, &killed), 0);
+	assert_int_equal(killed, 0);
+	/* the monitor and the stop helper are gone once the children are */
+	assert_int_equal(pvhost_wait_children(kids, STOP_MS), 0);
+	got = slurp(result, NULL);
+	if (!got || strcmp(got, "clean"))
+		fail_msg("the fake monitor says '%s'", got ? got : "nothing");
+	free(got);
+	finish(&b, b.t0, 0);
 }
 
 /* A start the plugin answers with -1; the reason is a helper's line. */
@@ -2510,6 +2588,7 @@ int main(int argc, char **argv)
 		T(test_log_level_out_of_range_is_clamped),
 	};
 	const struct CMUnitTest appengine[] = {
+		T(test_stop_keeps_the_console_until_the_monitor_is_gone),
 		T(test_appengine_happy_path),
 		T(test_appengine_start_exit_1),
 		T(test_appengine_start_hanging),
@@ -2518,6 +2597,8 @@ int main(int argc, char **argv)
 	ssize_t n;
 	int ret;
 
+	if (argc == 4 && !strcmp(argv[1], "--fake-monitor"))
+		return fake_monitor_main(argv[2], argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "--fake-init")) {
 		for (;;)
 			pause();
