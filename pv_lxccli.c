@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -3095,6 +3096,45 @@ static void get_path(struct wire_rd *r, char *out, size_t size)
 		r->bad = true;
 }
 
+/*
+ * A helper that stays (the relay, for the container's life) or waits (the
+ * stop helper) gives back what it no longer uses: freed memory, and the
+ * pages of the read-only file mappings (code and constants of the .so,
+ * libc and the loader), which are shared with every other process and
+ * come back from the page cache on the next touch. Writable mappings and
+ * RELRO (read-only, but written by the loader: the one right below a
+ * writable mapping of the same file) keep their pages.
+ */
+static void drop_unused_pages(void)
+{
+	unsigned long lo[2], hi[2], ino[2];
+	char perms[2][8], line[512];
+	FILE *f;
+	int n = 0;
+
+	malloc_trim(0);
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	for (;;) {
+		bool more = fgets(line, sizeof(line), f) != NULL;
+		int k = n & 1, p = !k;
+
+		if (more && sscanf(line, "%lx-%lx %7s %*x %*s %lu", &lo[k],
+				   &hi[k], perms[k], &ino[k]) != 4)
+			continue;
+		if (n > 0 && ino[p] && perms[p][1] == '-' &&
+		    perms[p][3] == 'p' &&
+		    (perms[p][2] == 'x' || !more || ino[k] != ino[p] ||
+		     lo[k] != hi[p] || perms[k][1] != 'w'))
+			madvise((void *)lo[p], hi[p] - lo[p], MADV_DONTNEED);
+		if (!more)
+			break;
+		n++;
+	}
+	fclose(f);
+}
+
 /* What a start helper needs, from its job (start_from_wire). */
 struct start_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
@@ -3282,6 +3322,7 @@ report:
 		int keep[] = { lxc_log[0], j->logfd, lock, -1 };
 
 		each_fd(close_unless, keep);
+		drop_unused_pages();
 		relay_until_eof(&rl, lxc_log[0], -1);
 	}
 	close_fd(&lxc_log[0]);
@@ -4561,16 +4602,38 @@ static int plan_in_helper(struct start_ctx *s, const struct start_strs *t,
 	return write_platform_config(s, name, t->conf_file);
 }
 
+/* The job's buffer: freed once the helper has what it needs from it. */
+static char *helper_job;
+static char helper_rundir_buf[PATH_MAX / 2]; /* with a name, fits a path */
+
+/* What the start needs after planning, and nothing else, is kept. */
+static void keep_only_job(struct start_ctx *s, struct start_job *j)
+{
+	*j = s->job;
+	for (size_t i = 0; j->has_init_argv && i < INIT_ARGS_MAX; i++)
+		if (s->job.init_argv[i])
+			j->init_argv[i] = j->init_buf +
+					  (s->job.init_argv[i] - s->job.init_buf);
+	free_strs(s->hooks, s->n_hooks);
+	free(s->orig);
+	free(s->body);
+	free(s);
+	free(helper_job);
+	helper_job = NULL;
+}
+
 static void start_main(struct start_ctx *s, const struct start_strs *t)
 {
 	struct start_verdict v = { -1, 0, 0 };
+	struct start_job j;
 	int lock;
 
 	helper_logfd = s->job.logfd;
 	lock = wait_previous_instance(s->job.name);
 	if (lock >= 0 && plan_in_helper(s, t, &v))
 		close_fd(&lock); /* logged */
-	start_helper(&s->job, lock, &v);
+	keep_only_job(s, &j);
+	start_helper(&j, lock, &v);
 }
 
 static void stop_from_wire(struct wire_rd *r, struct stop_job *j)
@@ -4673,10 +4736,21 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 		_exit(1);
 	}
 	keep_job_fds(s, &stop);
-	if (s)
+	if (strlen(helper_rundir) >= sizeof(helper_rundir_buf)) {
+		plog(PV_LOG_ERROR, "runtime folder '%s' too long", helper_rundir);
+		_exit(1);
+	}
+	snprintf(helper_rundir_buf, sizeof(helper_rundir_buf), "%s",
+		 helper_rundir);
+	helper_rundir = helper_rundir_buf;
+	helper_job = buf;
+	if (s) {
 		start_main(s, &t);
-	else
+	} else {
+		free(helper_job);
+		drop_unused_pages(); /* it waits for the container's end */
 		stop_helper(&stop);
+	}
 	_exit(0);
 }
 

@@ -908,6 +908,17 @@ static bool plugin_ten(struct bench *b, int k)
 
 /* ---- helper memory */
 
+static double median_of(struct series *s)
+{
+	double v[3];
+
+	if (!s->n)
+		return -1;
+	series_stats(s, v);
+	return v[1];
+}
+
+
 /*
  * The pid of the plugin's helper of kind ("start" or "stop") for name: its
  * argv is { "pv_lxccli-helper", job fd, kind, name }. 0 if none.
@@ -970,29 +981,32 @@ static long helper_kb(pid_t pid)
 }
 
 static void (*bench_real_stop)(struct pv_platform *p, char *conf_file);
-static long stop_helper_max_kb;
+static long stop_helper_kb;
 
 /*
  * The stop helper lives from the stop call until the container is down;
- * its memory is sampled on a 1 ms tick while it lives, the largest kept.
+ * its memory is sampled on a 1 ms tick while it lives and the median kept:
+ * what it holds while it waits, not the instant the loader maps libc.
  */
 static void stop_and_sample(struct pv_platform *p, char *conf_file)
 {
-	double deadline;
+	double deadline, kb[512];
+	struct series sv = { kb, 0 };
 	pid_t pid;
-	long kb;
+	long v;
 
 	bench_real_stop(p, conf_file);
 	deadline = pvhost_now_ms() + STOP_DEADLINE_MS;
-	stop_helper_max_kb = -1;
+	stop_helper_kb = -1;
 	while (!(pid = find_helper("stop", p->name)) &&
 	       ms_left(deadline) > STOP_DEADLINE_MS - 1000)
 		poll(NULL, 0, 1);
-	while (pid && (kb = helper_kb(pid)) >= 0 && ms_left(deadline)) {
-		if (kb > stop_helper_max_kb)
-			stop_helper_max_kb = kb;
+	while (pid && (v = helper_kb(pid)) >= 0 && ms_left(deadline) &&
+	       sv.n < 512) {
+		series_add(&sv, (double)v);
 		poll(NULL, 0, 1);
 	}
+	stop_helper_kb = sv.n ? (long)median_of(&sv) : -1;
 }
 
 /* One more cycle of the platform at heap column k, for the memory only. */
@@ -1012,22 +1026,12 @@ static bool sample_memory(struct bench *b, int k)
 	b->h->fn.stop = stop_and_sample;
 	ok = plugin_down(b, pl);
 	b->h->fn.stop = bench_real_stop;
-	if (stop_helper_max_kb > 0)
-		series_add(&b->s[F_MEM_STOP][1 + k], (double)stop_helper_max_kb);
+	if (stop_helper_kb > 0)
+		series_add(&b->s[F_MEM_STOP][1 + k], (double)stop_helper_kb);
 	return settle() && ok;
 }
 
 /* ---- the table */
-
-static double median_of(struct series *s)
-{
-	double v[3];
-
-	if (!s->n)
-		return -1;
-	series_stats(s, v);
-	return v[1];
-}
 
 /* Prints one figure's row; returns the number of missed targets (0, 1). */
 static int print_fig(struct bench *b, int f)
