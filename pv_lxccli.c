@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dlfcn.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -3112,7 +3114,9 @@ static void drop_unused_pages(void)
 	FILE *f;
 	int n = 0;
 
-	malloc_trim(0);
+#ifdef __GLIBC__
+	malloc_trim(0); /* musl's malloc gives freed memory back by itself */
+#endif
 	f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return;
