@@ -2964,8 +2964,8 @@ static int spawn_middle_fn(void *arg)
 	_exit(0);
 }
 
-/* Starts the helper program with argv; 0 once it runs, or -errno. */
-static int spawn_helper(char *const argv[], const int *keep)
+/* Starts the helper program, waiting for its execve(); 0 or -errno. */
+static int spawn_helper_waiting(char *const argv[], const int *keep)
 {
 	struct spawn_req r = { .argv = argv, .keep = keep };
 	sigset_t all, old;
@@ -2995,6 +2995,165 @@ static int spawn_helper(char *const argv[], const int *keep)
 	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
 		;
 	return r.err ? -r.err : 0;
+}
+
+/*
+ * The core need not wait for the helper's execve() either: the middle
+ * child starts it without CLONE_VFORK and exits, so the core waits for one
+ * short child only. The helper then runs in the core's memory until its
+ * execve(), alongside the core, so everything it reads (path, argv, a copy
+ * of the environment) and its stack are in an area of its own, which the
+ * core unmaps once the kernel has cleared area->tid (CLONE_CHILD_CLEARTID:
+ * at the helper's execve() or exit). It makes only system calls, which
+ * touch no memory of the core's on success; a failed execve() sets the
+ * core's errno too (glibc's wrappers), a harmless race on a broken install.
+ */
+#define SPAWN_AREAS 16
+
+struct spawn_area {
+	volatile pid_t tid; /* non-zero until the helper has left our memory */
+	int err;
+	int report;	    /* the pid pipe, for -1 if its execve() fails */
+	int keep[8];
+	size_t len;	    /* of the mapping */
+	char *argv[8];
+	char **envp;
+	char path[PATH_MAX];
+	char strings[];     /* argv, then the environment, then the stacks */
+};
+
+static struct spawn_area *areas[SPAWN_AREAS];
+
+/* Unmaps the areas of helpers that have exec'd; logs one that failed. */
+static void spawn_areas_sweep(void)
+{
+	for (size_t i = 0; i < SPAWN_AREAS; i++) {
+		struct spawn_area *a = areas[i];
+
+		if (!a || a->tid)
+			continue;
+		if (a->err)
+			plog(PV_LOG_ERROR, "cannot run the helper '%s': %s",
+			     a->path, strerror(a->err));
+		munmap(a, a->len);
+		areas[i] = NULL;
+	}
+}
+
+static int spawn_free_fn(void *arg)
+{
+	struct spawn_area *a = arg;
+	pid_t failed = -1;
+
+	setsid();
+	for (const int *k = a->keep; *k != -1; k++)
+		fcntl(*k, F_SETFD, 0);
+	execve(a->path, a->argv, a->envp);
+	a->err = errno;
+	if (a->report >= 0 && write(a->report, &failed, sizeof(failed)) < 0)
+		a->err = a->err ? a->err : EIO;
+	_exit(127);
+}
+
+static int spawn_free_middle_fn(void *arg)
+{
+	struct spawn_area *a = arg;
+	char *top = (char *)a + a->len; /* the helper's stack, at the top */
+
+	if (clone(spawn_free_fn, top, CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD,
+		  a, NULL, NULL, &a->tid) < 0) {
+		a->err = errno;
+		a->tid = 0;
+	}
+	_exit(0);
+}
+
+/* The area: argv and the environment copied, room for two stacks. */
+static struct spawn_area *area_new(const char *path, char *const argv[],
+				   const int *keep, int report)
+{
+	size_t n_env = 0, need = sizeof(struct spawn_area), n_arg = 0, k = 0;
+	struct spawn_area *a;
+	char *p, **env;
+
+	for (; argv[n_arg]; n_arg++)
+		need += strlen(argv[n_arg]) + 1;
+	for (; environ && environ[n_env]; n_env++)
+		need += strlen(environ[n_env]) + 1 + sizeof(char *);
+	need += sizeof(char *) * 2 + 2 * SPAWN_STACK;
+	need = (need + 4095) & ~(size_t)4095;
+	if (n_arg >= ARRAY_SIZE(a->argv) || strlen(path) >= sizeof(a->path))
+		return NULL;
+	a = mmap(NULL, need, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (a == MAP_FAILED)
+		return NULL;
+	a->len = need;
+	a->tid = -1;
+	a->report = report;
+	strcpy(a->path, path);
+	for (; keep[k] != -1 && k < ARRAY_SIZE(a->keep) - 1; k++)
+		a->keep[k] = keep[k];
+	a->keep[k] = -1;
+	p = a->strings;
+	env = (char **)(void *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+	p = (char *)(env + n_env + 1);
+	for (size_t i = 0; i < n_env; i++) {
+		env[i] = strcpy(p, environ[i]);
+		p += strlen(p) + 1;
+	}
+	env[n_env] = NULL;
+	a->envp = env;
+	for (size_t i = 0; i < n_arg; i++) {
+		a->argv[i] = strcpy(p, argv[i]);
+		p += strlen(p) + 1;
+	}
+	a->argv[n_arg] = NULL;
+	return a;
+}
+
+/*
+ * Starts the helper program with argv; 0 once it is on its way (a failed
+ * execve() is then logged at the next call, and reported as -1 on report,
+ * the pid pipe, when there is one), or -errno.
+ */
+static int spawn_helper(char *const argv[], const int *keep, int report)
+{
+	struct spawn_area *a;
+	sigset_t all, old;
+	size_t slot;
+	pid_t mid;
+	int st, err = 0;
+
+	spawn_areas_sweep();
+	for (slot = 0; slot < SPAWN_AREAS && areas[slot]; slot++)
+		;
+	if (!helper_path())
+		return -ENOEXEC;
+	a = slot < SPAWN_AREAS ? area_new(helper_exe, argv, keep, report) :
+				 NULL;
+	if (!a) /* sixteen helpers not exec'd yet, or no memory */
+		return spawn_helper_waiting(argv, keep);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	mid = clone(spawn_free_middle_fn, (char *)a + a->len - SPAWN_STACK,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	if (mid < 0)
+		err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (mid < 0) {
+		munmap(a, a->len);
+		return -err;
+	}
+	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!a->tid && a->err) { /* no clone, or an execve that failed */
+		err = a->err;
+		munmap(a, a->len);
+		return -err;
+	}
+	areas[slot] = a;
+	return 0;
 }
 
 /* ---- job wire: what a helper is told, as NUL-terminated strings */
@@ -3983,7 +4142,7 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	if (j->logfd >= 0)
 		keep[k++] = j->logfd;
 	keep[k] = -1;
-	ret = spawn_helper(argv, keep);
+	ret = spawn_helper(argv, keep, pipefd);
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot start the start helper of '%s' "
 				   "('%s'): %s",
@@ -4170,7 +4329,7 @@ static void do_stop(struct pv_platform *p)
 	argv[3] = j.name;
 	keep[0] = job;
 	keep[1] = j.console;
-	ret = spawn_helper(argv, keep);
+	ret = spawn_helper(argv, keep, -1);
 	close_fd(&job);
 fail:
 	if (ret)

@@ -7,9 +7,11 @@
  *
  * - fork+fork: the double fork the plugin used before (middle reaped at
  *   once, helper a copy of the caller);
- * - clone+exec: spawn_helper(), two clone(CLONE_VM | CLONE_VFORK) and the
- *   execve() of the plugin's .so, which the caller waits for up to the
- *   execve() only;
+ * - clone, waiting: two clone(CLONE_VM | CLONE_VFORK), the caller waits
+ *   until the helper has called execve();
+ * - clone, not waiting: spawn_helper(), the plugin's way: the caller waits
+ *   for the middle child only, which starts the helper without
+ *   CLONE_VFORK (it runs on in an area of its own until its execve());
  * - posix_spawn+wait: posix_spawn() of a program that exits at once,
  *   waited for: the least a middle process that is a program of its own
  *   (posix_spawn of the .so in a "middle" mode that forks the helper and
@@ -84,7 +86,17 @@ static void way_clone(int hold)
 
 	/* not a job: the helper waits on its stdin-like fd, then exits */
 	snprintf(fd, sizeof(fd), "%d", hold);
-	spawn_helper(argv, keep);
+	spawn_helper(argv, keep, -1);
+}
+
+static void way_clone_wait(int hold)
+{
+	char fd[16];
+	char *argv[] = { HELPER_ARGV0, fd, "cost", "x", NULL };
+	int keep[] = { hold, -1 };
+
+	snprintf(fd, sizeof(fd), "%d", hold);
+	spawn_helper_waiting(argv, keep);
 }
 
 static void way_posix_spawn(int hold)
@@ -159,7 +171,8 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(int);
 	} ways[] = { { "fork+fork", way_fork },
-		     { "clone+exec (the plugin)", way_clone },
+		     { "clone, waiting for the execve", way_clone_wait },
+		     { "clone, not waiting (the plugin)", way_clone },
 		     { "posix_spawn+wait", way_posix_spawn } };
 	static const size_t heaps[] = { 0, 64, 256 };
 	int rounds = argc > 2 ? atoi(argv[2]) : ROUNDS;
