@@ -1829,7 +1829,9 @@ static const char *forked_refusal(const char *name, const char *cf,
 		snprintf(why, sizeof(why), "no log line with '%s'", needle);
 		return why;
 	}
-	if (read(pl.p.pipefd[0], &extra, sizeof(extra)) != 0)
+	/* the helper ends right after its -1 */
+	if (poll_one(pl.p.pipefd[0], 2000) != 1 ||
+	    read(pl.p.pipefd[0], &extra, sizeof(extra)) != 0)
 		return "someone kept the pid pipe";
 	pvhost_stop(h, &pl, NULL);
 	sweep();
