@@ -1173,6 +1173,70 @@ static void collect(pid_t pid, int out, long long deadline,
 }
 
 /*
+ * A helper that stays (the relay, for the container's life) or waits (the
+ * stop helper) gives back what it no longer uses: freed memory, and the
+ * pages of the read-only file mappings (code and constants of the .so,
+ * libc and the loader), which are shared with every other process and
+ * come back from the page cache on the next touch. Writable mappings and
+ * RELRO (read-only, but written by the loader: the one right below a
+ * writable mapping of the same file) keep their pages.
+ */
+static void drop_unused_pages(void)
+{
+	struct {
+		unsigned long lo, hi;
+	} drop[64];
+	unsigned long lo[2], hi[2], ino[2];
+	char perms[2][8], maps[16384];
+	size_t n_drop = 0, len = 0;
+	ssize_t got;
+	int fd, n = 0;
+
+#ifdef __GLIBC__
+	malloc_trim(0); /* musl's malloc gives freed memory back by itself */
+#endif
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while (len < sizeof(maps) - 1 &&
+	       (got = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	maps[len] = '\0';
+	/* decided a line late: RELRO is known by the line after it */
+	for (char *line = maps, *next; n_drop < ARRAY_SIZE(drop); line = next) {
+		bool more = *line != '\0';
+		int k = n & 1, p = !k;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (more && sscanf(line, "%lx-%lx %7s %*x %*s %lu", &lo[k],
+				   &hi[k], perms[k], &ino[k]) != 4)
+			continue;
+		if (n > 0 && ino[p] && perms[p][1] == '-' &&
+		    perms[p][3] == 'p' &&
+		    (perms[p][2] == 'x' || !more || ino[k] != ino[p] ||
+		     lo[k] != hi[p] || perms[k][1] != 'w')) {
+			drop[n_drop].lo = lo[p];
+			drop[n_drop++].hi = hi[p];
+		}
+		if (!more)
+			break;
+		n++;
+	}
+	/* last, so that reading the list faults nothing back in */
+	for (size_t i = 0; i < n_drop; i++)
+		madvise((void *)drop[i].lo, drop[i].hi - drop[i].lo,
+			MADV_DONTNEED);
+}
+
+/*
+ * The stop helper waits in collect() for lxc-stop: its pages are dropped
+ * once the tool is forked, the last time it touches much of libc.
+ */
+static bool drop_after_fork;
+
+/*
  * The one way the plugin runs a tool: argv, a deadline, and an fd the tool
  * may inherit (-1 for none). Returns 0 when the tool ran (whatever its
  * result), -errno when it could not be started; r says the rest.
@@ -1200,6 +1264,8 @@ static int run_tool(char *const argv[], int timeout_ms, int inherit,
 		exec_child(argv, out[1], status[1], inherit);
 	close_fd(&out[1]);
 	close_fd(&status[1]);
+	if (drop_after_fork)
+		drop_unused_pages();
 	do
 		n = read(status[0], &r->exec_errno, sizeof(r->exec_errno));
 	while (n < 0 && errno == EINTR);
@@ -3257,47 +3323,6 @@ static void get_path(struct wire_rd *r, char *out, size_t size)
 		r->bad = true;
 }
 
-/*
- * A helper that stays (the relay, for the container's life) or waits (the
- * stop helper) gives back what it no longer uses: freed memory, and the
- * pages of the read-only file mappings (code and constants of the .so,
- * libc and the loader), which are shared with every other process and
- * come back from the page cache on the next touch. Writable mappings and
- * RELRO (read-only, but written by the loader: the one right below a
- * writable mapping of the same file) keep their pages.
- */
-static void drop_unused_pages(void)
-{
-	unsigned long lo[2], hi[2], ino[2];
-	char perms[2][8], line[512];
-	FILE *f;
-	int n = 0;
-
-#ifdef __GLIBC__
-	malloc_trim(0); /* musl's malloc gives freed memory back by itself */
-#endif
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return;
-	for (;;) {
-		bool more = fgets(line, sizeof(line), f) != NULL;
-		int k = n & 1, p = !k;
-
-		if (more && sscanf(line, "%lx-%lx %7s %*x %*s %lu", &lo[k],
-				   &hi[k], perms[k], &ino[k]) != 4)
-			continue;
-		if (n > 0 && ino[p] && perms[p][1] == '-' &&
-		    perms[p][3] == 'p' &&
-		    (perms[p][2] == 'x' || !more || ino[k] != ino[p] ||
-		     lo[k] != hi[p] || perms[k][1] != 'w'))
-			madvise((void *)lo[p], hi[p] - lo[p], MADV_DONTNEED);
-		if (!more)
-			break;
-		n++;
-	}
-	fclose(f);
-}
-
 /* What a start helper needs, from its job (start_from_wire). */
 struct start_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
@@ -4911,7 +4936,7 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 		start_main(s, &t);
 	} else {
 		free(helper_job);
-		drop_unused_pages(); /* it waits for the container's end */
+		drop_after_fork = true; /* it waits for the container's end */
 		stop_helper(&stop);
 	}
 	_exit(0);
