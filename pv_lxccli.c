@@ -1947,8 +1947,7 @@ static const struct role_mount app_mounts[] = {
 
 /*
  * Stock LXC fails the start on a missing bind source (no origin=mkdir), so
- * the plugin creates folder sources. A missing control socket is the
- * core's to create: the entry is kept, and the start will say so.
+ * the start helper creates folder sources (prepare_mount), not the call.
  */
 static int resolve_role_mount(const struct role_mount *rm, const char *rev,
 			      const char *name, struct mount_ent *m)
@@ -1968,12 +1967,22 @@ static int resolve_role_mount(const struct role_mount *rm, const char *rev,
 		return ret;
 	snprintf(m->dst, sizeof(m->dst), "%s", rm->dst);
 	m->opts = rm->is_file ? "bind,rw,create=file" : "bind,ro,create=dir";
-	if (rm->is_file) {
-		if (access(m->src, F_OK) < 0)
-			plog(PV_LOG_WARN, "control file '%s' does not exist",
-			     m->src);
+	return 0; /* the source is made by the start helper: prepare_mount() */
+}
+
+/*
+ * A folder source is created when missing; a missing file (the core's
+ * control sockets) is the core's to create: the entry stays, the start
+ * will say so. The other mounts' sources were found to exist.
+ */
+static int prepare_mount(const struct mount_ent *m)
+{
+	int ret;
+
+	if (strstr(m->opts, "create=file") && access(m->src, F_OK) < 0)
+		plog(PV_LOG_WARN, "control file '%s' does not exist", m->src);
+	if (!strstr(m->opts, "create=dir"))
 		return 0;
-	}
 	ret = mkdir_parents(m->src, 0755);
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot create mount source '%s': %s",
@@ -3820,6 +3829,9 @@ static int read_inputs(struct start_ctx *s, bool export, const char *conf_file)
 	/* LXC creates neither, and a missing one fails the start */
 	mkdir_parents(s->paths.rootfs_mount, 0755);
 	mkdir_parents(s->paths.lxcpath, 0755);
+	for (size_t i = 0; i < s->in.n_mounts; i++)
+		if ((ret = prepare_mount(&s->mounts[i])))
+			return ret;
 	ret = list_hooks(s->paths.hooks_dir, export, s->hooks, &s->n_hooks);
 	if (ret) {
 		plog(PV_LOG_ERROR, "cannot list hooks in '%s': %s",
