@@ -843,7 +843,7 @@ static int print_table(struct bench *b, long so_bytes)
 	       "------|\n");
 	for (int f = 0; f < F_COUNT; f++) {
 		struct series *raw = &b->s[f][0], *pl = &b->s[f][1];
-		double rv[3], pv[3], ratio = 0, value;
+		double rv[3] = { 0 }, pv[3], ratio = 0, value;
 		char rt[16] = "-";
 		bool pass;
 

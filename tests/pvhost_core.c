@@ -1396,7 +1396,7 @@ int pvhost_make_rootfs(const char *dir, const char *init_script)
 	    write_file_atomic(path, group, strlen(group), 0644) < 0)
 		goto fail;
 	step = PVHOST_TEST_INIT_PATH;
-	if (join(path, sizeof(path), dir, PVHOST_TEST_INIT_PATH + 1) < 0 ||
+	if (join(path, sizeof(path), dir, &PVHOST_TEST_INIT_PATH[1]) < 0 ||
 	    write_file_atomic(path, init_script, strlen(init_script), 0755) < 0)
 		goto fail;
 	return 0;
