@@ -141,8 +141,9 @@ step_cgroup2() {
 
 steps=("$@")
 [ ${#steps[@]} -ne 0 ] || steps=(bullseye trixie cgroup2)
-[ -n "$(git status --porcelain)" ] &&
+if [ -n "$(git status --porcelain)" ]; then
 	echo "note: uncommitted changes are not in the clones (HEAD is)"
+fi
 clear_stale_mounts
 results=()
 failed=0
