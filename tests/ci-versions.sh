@@ -62,7 +62,7 @@ mnt() {
 clear_stale_mounts() {
 	local m
 
-	findmnt -rn -o TARGET | grep "^$roots/" | sort -r |
+	findmnt -rn -o TARGET | { grep "^$roots/" || true; } | sort -r |
 		while read -r m; do umount -R "$m" 2>/dev/null || true; done
 	if findmnt -rn -o TARGET | grep -q "^$roots/"; then
 		die "mounts left below $roots cannot be removed"
