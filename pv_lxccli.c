@@ -1245,12 +1245,49 @@ static void rmdir_cgroup_tree(const char *path, int depth)
 		plog(PV_LOG_INFO, "removed stale cgroup '%s'", path);
 }
 
-/* Only a tree with no process anywhere: a running container's own empty
- * sub-cgroups are its business. */
-static void remove_idle_cgroup(const char *path)
+/*
+ * Waits until the deadline for the processes of one cgroup to exit, on
+ * their pidfds: when a start failed, lxc-start has returned while its
+ * monitor may still be on its way out of lxc.monitor.<name>.
+ */
+static void wait_cgroup_exit(const char *path, long long deadline)
 {
-	if (!cgroup_tree_busy(path, 0))
-		rmdir_cgroup_tree(path, 0);
+	char procs[PATH_MAX];
+	int fds[8], n = 0;
+	long pid;
+	FILE *f;
+
+	if ((size_t)snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) >=
+		    sizeof(procs) ||
+	    !(f = fopen(procs, "re")))
+		return;
+	while (n < 8 && fscanf(f, "%ld", &pid) == 1)
+		if ((fds[n] = pidfd_of((pid_t)pid)) >= 0)
+			n++;
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		while (left > 0 && poll(&p, 1, (int)left) < 0 && errno == EINTR)
+			left = deadline - now_ms();
+		close(fds[i]);
+	}
+}
+
+/* Only a tree with no process anywhere (after waiting for them until the
+ * deadline, if any): a running container's own empty sub-cgroups are its
+ * business. */
+static void remove_idle_cgroup(const char *path, long long deadline)
+{
+	if (cgroup_tree_busy(path, 0)) {
+		if (!deadline)
+			return;
+		wait_cgroup_exit(path, deadline);
+		if (cgroup_tree_busy(path, 0))
+			return;
+	}
+	rmdir_cgroup_tree(path, 0);
 }
 
 /*
@@ -1290,7 +1327,8 @@ static long lxc_cgroup_of(const char *entry, const char *name)
  * (<name>-N, with its own runtime folder) is that platform's, not a
  * leftover of this one.
  */
-static void remove_stale_cgroups_at(const char *base, const char *name)
+static void remove_stale_cgroups_at(const char *base, const char *name,
+				    long long deadline)
 {
 	char dir[PATH_MAX], other[PATH_MAX];
 	struct dirent *e;
@@ -1300,7 +1338,7 @@ static void remove_stale_cgroups_at(const char *base, const char *name)
 
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc/%s", base, name) <
 	    sizeof(dir))
-		remove_idle_cgroup(dir);
+		remove_idle_cgroup(dir, deadline);
 	if (!(d = opendir(base)))
 		return;
 	while ((e = readdir(d))) {
@@ -1316,7 +1354,7 @@ static void remove_stale_cgroups_at(const char *base, const char *name)
 			continue;
 		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", base,
 				     e->d_name) < sizeof(dir))
-			remove_idle_cgroup(dir);
+			remove_idle_cgroup(dir, deadline);
 	}
 	closedir(d);
 }
@@ -1368,7 +1406,8 @@ static bool cgroup_root_of(const char *line, bool hybrid, char *out,
  * the root. A pure cgroup2 host uses only the unified line.
  */
 static void remove_stale_cgroups_below(const char *proc_cgroup,
-				       const char *name, enum cgroup_mode mode)
+				       const char *name, enum cgroup_mode mode,
+				       long long deadline)
 {
 	char line[PATH_MAX], dirs[2][PATH_MAX];
 	bool hybrid = mode == CGROUP_HYBRID;
@@ -1381,20 +1420,25 @@ static void remove_stale_cgroups_below(const char *proc_cgroup,
 		if (mode == CGROUP_UNIFIED && !strstr(line, "::"))
 			continue; /* a v1 line: not mounted in this view */
 		if (cgroup_root_of(line, hybrid, dirs[0], PATH_MAX))
-			remove_stale_cgroups_at(dirs[0], name);
+			remove_stale_cgroups_at(dirs[0], name, deadline);
 		for (int i = lxc_bases_of(line, hybrid, dirs); i > 0; i--)
-			remove_stale_cgroups_at(dirs[i - 1], name);
+			remove_stale_cgroups_at(dirs[i - 1], name, deadline);
 	}
 	fclose(f);
 }
 
-/* Privileged LXC works from PID 1's cgroups, or its own (relative): both. */
-static void remove_stale_cgroups(const char *name)
+/*
+ * Privileged LXC works from PID 1's cgroups, or its own (relative): both.
+ * wait_ms > 0 after a failed start: its monitor may still be in its
+ * cgroup, so busy ones are waited for that long (helper processes only).
+ */
+static void remove_stale_cgroups(const char *name, int wait_ms)
 {
 	enum cgroup_mode mode = host_cgroup_mode();
+	long long deadline = wait_ms > 0 ? now_ms() + wait_ms : 0;
 
-	remove_stale_cgroups_below("/proc/1/cgroup", name, mode);
-	remove_stale_cgroups_below("/proc/self/cgroup", name, mode);
+	remove_stale_cgroups_below("/proc/1/cgroup", name, mode, deadline);
+	remove_stale_cgroups_below("/proc/self/cgroup", name, mode, deadline);
 }
 
 static int lxc_version_cached = -1;
@@ -1920,7 +1964,8 @@ static pid_t start_and_find_pid(struct start_job *j, int lxc_log_wr)
 	pid_t pid;
 	int ret;
 
-	remove_stale_cgroups(j->name); /* 5.x: or it fails; 4.x: or they pile */
+	/* 5.x: or it fails; 4.x: or they pile up */
+	remove_stale_cgroups(j->name, 0);
 	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log_wr,
 			 j->loglevel, j->has_init_argv ? j->init_argv : NULL);
 	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log_wr, &r);
@@ -1991,8 +2036,10 @@ static void start_helper(void *arg)
 	pid = start_and_find_pid(j, lxc_log[1]);
 	close_fd(&lxc_log[1]);
 	pass_from = pass_to = -1;
+	/* best effort; see above. The monitor leaves in ms: 1 s is plenty
+	 * and stays within the alarm's margin. */
 	if (pid < 0)
-		remove_stale_cgroups(j->name); /* best effort; see above */
+		remove_stale_cgroups(j->name, 1000);
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
 	report_pid(j->status_wr, pid, j->name, "the plugin");
