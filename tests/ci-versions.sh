@@ -53,6 +53,7 @@ teardown() {
 	return $rc
 }
 trap teardown EXIT
+trap 'exit 130' INT TERM HUP # through the EXIT trap
 mnt() {
 	mount "$@"
 	mounted+=("${*: -1}")
@@ -81,7 +82,7 @@ mirror() {
 make_root() {
 	local suite=$1 root=$roots/$1 m want
 
-	m=$(mirror)
+	m=$(mirror) || exit 1 # loudly: CI must not skip a suite
 	want="$suite $m $pkgs"
 	if [ -x "$root/usr/bin/lxc-start" ] &&
 		[ "$(cat "$root.stamp" 2>/dev/null)" = "$want" ]; then
@@ -113,6 +114,13 @@ prepare_root() {
 	mnt -t tmpfs -o mode=755 tmpfs "$root/run"
 }
 
+# The argv prefix of a command in a root, with a clean environment (the
+# host's PATH is not the root's).
+in_root() {
+	chroot_argv=(chroot "$1" /usr/bin/env -i HOME=/root TERM=dumb
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+}
+
 step_root() {
 	local suite=$1 root=$roots/$1 commit rc=0
 
@@ -123,9 +131,17 @@ step_root() {
 	git clone -q "$src" "$root/root/pv_lxccli" || return
 	git -C "$root/root/pv_lxccli" checkout -q --detach "$commit" || return
 	prepare_root "$root" || { teardown; return 1; }
-	flock "$lock" chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		bash /root/pv_lxccli/tests/run-tests.sh || rc=$?
+	in_root "$root"
+	# built first, outside the lock: the test command then only runs ctest
+	"${chroot_argv[@]}" cmake -S /root/pv_lxccli -B /root/pv_lxccli/build \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPV_LXCCLI_WERROR=ON \
+		>/dev/null &&
+		"${chroot_argv[@]}" cmake --build /root/pv_lxccli/build \
+			-j"$(nproc)" >/dev/null || rc=$?
+	if [ $rc -eq 0 ]; then
+		flock "$lock" "${chroot_argv[@]}" \
+			bash /root/pv_lxccli/tests/run-tests.sh || rc=$?
+	fi
 	teardown || rc=1
 	return $rc
 }
