@@ -1252,7 +1252,7 @@ static void rmdir_cgroup_tree(const char *path, int depth)
  */
 static void wait_cgroup_exit(const char *path, long long deadline)
 {
-	char procs[PATH_MAX];
+	char procs[PATH_MAX], line[32], *end;
 	int fds[8], n = 0;
 	long pid;
 	FILE *f;
@@ -1261,9 +1261,12 @@ static void wait_cgroup_exit(const char *path, long long deadline)
 		    sizeof(procs) ||
 	    !(f = fopen(procs, "re")))
 		return;
-	while (n < 8 && fscanf(f, "%ld", &pid) == 1)
-		if ((fds[n] = pidfd_of((pid_t)pid)) >= 0)
+	while (n < 8 && fgets(line, sizeof(line), f)) {
+		pid = strtol(line, &end, 10);
+		if (pid > 0 && *end == '\n' &&
+		    (fds[n] = pidfd_of((pid_t)pid)) >= 0)
 			n++;
+	}
 	fclose(f);
 	for (int i = 0; i < n; i++) {
 		struct pollfd p = { .fd = fds[i], .events = POLLIN };
