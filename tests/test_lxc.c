@@ -307,7 +307,7 @@ static int hierarchies(char out[][MNT_LEN], int max)
 			continue; /* cpu -> cpu,cpuacct: seen by its own name */
 		if (strlen(path) < MNT_LEN &&
 		    (is_fs(path, CGROUP1_MAGIC) || is_fs(path, CGROUP2_MAGIC)))
-			snprintf(out[n++], MNT_LEN, "%s", path);
+			memcpy(out[n++], path, strlen(path) + 1);
 	}
 	if (d)
 		closedir(d);
@@ -349,9 +349,11 @@ static int cgroup_left(const char *path, bool remove, char *what,
 		rmdir(path);
 	if (stat(path, &st) != 0)
 		return 0;
-	if (what) {
-		n = strlen(what);
-		snprintf(what + n, size - n, " %s", path);
+	n = what ? strlen(what) : size;
+	if (n + 1 < size) {
+		what[n] = ' ';
+		what[n + 1] = '\0';
+		strncat(what, path, size - n - 2);
 	}
 	return 1;
 }
@@ -1012,7 +1014,7 @@ static void test_ten_back_to_back_all_report_and_stop(void **state)
 
 static int write_text(const char *dir, const char *file, const char *text)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX + 128];
 	ssize_t n;
 	int fd;
 
