@@ -350,10 +350,13 @@ static int cgroup_left(const char *path, bool remove, char *what,
 	if (stat(path, &st) != 0)
 		return 0;
 	n = what ? strlen(what) : size;
-	if (n + 1 < size) {
+	if (n + 2 < size) { /* " path", cut to fit */
+		size_t len = strlen(path), room = size - n - 2;
+
+		len = len < room ? len : room;
 		what[n] = ' ';
-		what[n + 1] = '\0';
-		strncat(what, path, size - n - 2);
+		memcpy(what + n + 1, path, len);
+		what[n + 1 + len] = '\0';
 	}
 	return 1;
 }
