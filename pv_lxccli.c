@@ -1398,6 +1398,37 @@ static bool cgroup_base_of(const char *line, bool hybrid, char *out,
 				(int)ctrl_len, ctrl, path) < size;
 }
 
+/* Whether a cgroup folder or one below it holds a process. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is bounded (8) */
+static bool cgroup_tree_busy(const char *path, int depth)
+{
+	char sub[PATH_MAX], c;
+	struct dirent *e;
+	bool busy = false;
+	DIR *d;
+	int fd;
+
+	if ((size_t)snprintf(sub, sizeof(sub), "%s/cgroup.procs", path) >=
+	    sizeof(sub))
+		return true;
+	fd = open(sub, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		busy = read(fd, &c, 1) > 0;
+		close(fd);
+	}
+	if (busy || depth > 8 || !(d = opendir(path)))
+		return busy;
+	while (!busy && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path,
+				     e->d_name) < sizeof(sub))
+			busy = cgroup_tree_busy(sub, depth + 1);
+	}
+	closedir(d);
+	return busy;
+}
+
 /* Removes a cgroup folder and its sub-folders, leaf first; rmdir fails,
  * harmlessly, on any cgroup that still holds a process. */
 /* NOLINTNEXTLINE(misc-no-recursion): depth is bounded (8) */
@@ -1422,41 +1453,203 @@ static void rmdir_cgroup_tree(const char *path, int depth)
 }
 
 /*
- * With fixed cgroup names, LXC 5 refuses to start when lxc.monitor.<name>
- * or lxc/<name> exists, and it leaves them behind after a failed start;
- * the core removes them only after it had to SIGKILL init. Left alone, one
- * failed start would fail every restart of the platform.
+ * Waits until the deadline for the processes of one cgroup to exit, on
+ * their pidfds: when a start failed, lxc-start has returned while its
+ * monitor may still be on its way out of lxc.monitor.<name>.
+ */
+static void wait_cgroup_exit(const char *path, long long deadline)
+{
+	char procs[PATH_MAX], line[32], *end;
+	int fds[8], n = 0;
+	long pid;
+	FILE *f;
+
+	if ((size_t)snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) >=
+		    sizeof(procs) ||
+	    !(f = fopen(procs, "re")))
+		return;
+	while (n < 8 && fgets(line, sizeof(line), f)) {
+		pid = strtol(line, &end, 10);
+		if (pid > 0 && *end == '\n' &&
+		    (fds[n] = pidfd_of((pid_t)pid)) >= 0)
+			n++;
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		/* a signal only cuts the wait short: best effort */
+		if (left > 0)
+			poll(&p, 1, (int)left);
+		close(fds[i]);
+	}
+}
+
+/* Only a tree with no process anywhere (after waiting for them until the
+ * deadline, if any): a running container's own empty sub-cgroups are its
+ * business. */
+static void remove_idle_cgroup(const char *path, long long deadline)
+{
+	if (cgroup_tree_busy(path, 0)) {
+		if (!deadline)
+			return;
+		wait_cgroup_exit(path, deadline);
+		if (cgroup_tree_busy(path, 0))
+			return;
+	}
+	rmdir_cgroup_tree(path, 0);
+}
+
+/*
+ * Whether a cgroup folder's name is one LXC 4.0 and later gives the
+ * container name: lxc.monitor.<name> or lxc.payload.<name> (returns 0), or
+ * the same with -N, which LXC 4 picks while the plain one exists (returns
+ * N). -1 for anything else. (5.0 and later with lxc.cgroup.dir.* use
+ * lxc.monitor.<name> and lxc/<name> and never number them.)
+ */
+static long lxc_cgroup_of(const char *entry, const char *name)
+{
+	static const char *const kinds[] = { "lxc.monitor.", "lxc.payload." };
+	size_t len = strlen(name);
+	char *end;
+	long n;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *rest = entry + strlen(kinds[i]);
+
+		if (strncmp(entry, kinds[i], strlen(kinds[i])) ||
+		    strncmp(rest, name, len))
+			continue;
+		rest += len;
+		if (!*rest)
+			return 0;
+		if (rest[0] != '-' || !isdigit((unsigned char)rest[1]))
+			return -1;
+		n = strtol(rest + 1, &end, 10);
+		return *end || n < 1 ? -1 : n;
+	}
+	return -1;
+}
+
+/*
+ * LXC's cgroups of one container name directly below one cgroup folder.
+ * A numbered one whose name is that of another platform of ours
+ * (<name>-N, with its own runtime folder) is that platform's, not a
+ * leftover of this one.
+ */
+static void remove_stale_cgroups_at(const char *base, const char *name,
+				    long long deadline)
+{
+	char dir[PATH_MAX], other[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	long n;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc/%s", base, name) <
+	    sizeof(dir))
+		remove_idle_cgroup(dir, deadline);
+	if (!(d = opendir(base)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR)
+			continue;
+		n = lxc_cgroup_of(e->d_name, name);
+		if (n < 0)
+			continue;
+		if (n > 0 && (size_t)snprintf(other, sizeof(other), "%s/%s-%ld",
+					      PV_LXCCLI_RUNDIR, name, n) <
+				     sizeof(other) &&
+		    stat(other, &st) == 0)
+			continue;
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", base,
+				     e->d_name) < sizeof(dir))
+			remove_idle_cgroup(dir, deadline);
+	}
+	closedir(d);
+}
+
+/*
+ * Where privileged LXC (every version) puts a container's cgroups in one
+ * hierarchy: below the cgroup of /proc/1/cgroup, or of its own
+ * /proc/self/cgroup with lxc.cgroup.relative = 1, and in both cases with a
+ * last "/init.scope" cut off (systemd's PID 1 scope then stands for the
+ * hierarchy's root). Returns the number of folders put in out: the cgroup
+ * itself and, under systemd, the one above.
+ */
+static int lxc_bases_of(const char *line, bool hybrid, char out[2][PATH_MAX])
+{
+	static const char scope[] = "/init.scope";
+	size_t n, s = sizeof(scope) - 1;
+
+	if (!cgroup_base_of(line, hybrid, out[0], PATH_MAX))
+		return 0;
+	n = strlen(out[0]);
+	if (n < s || strcmp(out[0] + n - s, scope))
+		return 1;
+	memcpy(out[1], out[0], n - s);
+	out[1][n - s] = '\0';
+	return 2;
+}
+
+/* The hierarchy's root folder, for a line of /proc/<pid>/cgroup. */
+static bool cgroup_root_of(const char *line, bool hybrid, char *out,
+			   size_t size)
+{
+	const char *ctrl = strchr(line, ':'), *path;
+	char root[256];
+
+	path = ctrl ? strchr(ctrl + 1, ':') : NULL;
+	if (!path || (size_t)(path - line) + 3 > sizeof(root))
+		return false;
+	memcpy(root, line, (size_t)(path - line) + 1);
+	strcpy(root + (path - line) + 1, "/");
+	return cgroup_base_of(root, hybrid, out, size);
+}
+
+/*
+ * LXC refuses to start while a fixed-name cgroup of a failed start is left
+ * (5.0 and later: "File exists - Failed to create monitor cgroup"), and 4.x
+ * numbers its way around them, so they pile up; the core removes them only
+ * after it had to SIGKILL init. Looks everywhere LXC may have put them for
+ * the hierarchies of one process: its cgroup and that less /init.scope, and
+ * the root. A pure cgroup2 host uses only the unified line.
  */
 static void remove_stale_cgroups_below(const char *proc_cgroup,
-				      const char *name, bool hybrid)
+				       const char *name, enum cgroup_mode mode,
+				       long long deadline)
 {
-	char line[PATH_MAX], base[PATH_MAX], dir[PATH_MAX];
+	char line[PATH_MAX], dirs[2][PATH_MAX];
+	bool hybrid = mode == CGROUP_HYBRID;
 	FILE *f = fopen(proc_cgroup, "re");
 
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (!cgroup_base_of(line, hybrid, base, sizeof(base)))
-			continue;
-		if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc.monitor.%s",
-				     base, name) < sizeof(dir))
-			rmdir_cgroup_tree(dir, 0);
-		if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc/%s", base,
-				     name) < sizeof(dir))
-			rmdir_cgroup_tree(dir, 0);
+		if (mode == CGROUP_UNIFIED && !strstr(line, "::"))
+			continue; /* a v1 line: not mounted in this view */
+		if (cgroup_root_of(line, hybrid, dirs[0], PATH_MAX))
+			remove_stale_cgroups_at(dirs[0], name, deadline);
+		for (int i = lxc_bases_of(line, hybrid, dirs); i > 0; i--)
+			remove_stale_cgroups_at(dirs[i - 1], name, deadline);
 	}
 	fclose(f);
 }
 
-/* Privileged LXC places its cgroups below PID 1's, unprivileged below its
- * own: look below both. */
-static void remove_stale_cgroups(const char *name)
+/*
+ * Privileged LXC works from PID 1's cgroups, or its own (relative): both.
+ * wait_ms > 0 after a failed start: its monitor may still be in its
+ * cgroup, so busy ones are waited for that long (helper processes only).
+ */
+static void remove_stale_cgroups(const char *name, int wait_ms)
 {
-	bool hybrid = host_cgroup_mode() == CGROUP_HYBRID;
+	enum cgroup_mode mode = host_cgroup_mode();
+	long long deadline = wait_ms > 0 ? now_ms() + wait_ms : 0;
 
-	remove_stale_cgroups_below("/proc/1/cgroup", name, hybrid);
-	remove_stale_cgroups_below("/proc/self/cgroup", name, hybrid);
+	remove_stale_cgroups_below("/proc/1/cgroup", name, mode, deadline);
+	remove_stale_cgroups_below("/proc/self/cgroup", name, mode, deadline);
 }
 
 static int lxc_version_cached = -1;
@@ -2876,7 +3069,6 @@ struct start_job {
 	char init_buf[PATH_MAX];
 	char *init_argv[INIT_ARGS_MAX]; /* points into init_buf */
 	bool has_init_argv;
-	bool fixed_cgroups; /* lxc.cgroup.dir.* set: clear stale ones first */
 	char conf_dir[PATH_MAX]; /* the folder of the platform's config */
 	int pipefd, status_wr, logfd, loglevel;
 };
@@ -2948,8 +3140,8 @@ static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
 	pid_t pid;
 	int ret;
 
-	if (j->fixed_cgroups)
-		remove_stale_cgroups(j->name);
+	/* 5.x: or it fails; 4.x: or they pile up */
+	remove_stale_cgroups(j->name, 0);
 	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log[1],
 			 j->loglevel, j->has_init_argv ? j->init_argv : NULL);
 	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log[1], &r);
@@ -3026,8 +3218,10 @@ static void start_helper(void *arg)
 	pid = start_and_find_pid(j, &rl, lxc_log);
 	pass_from = -1;
 	pass_relay = NULL;
-	if (pid < 0 && j->fixed_cgroups)
-		remove_stale_cgroups(j->name); /* best effort; see above */
+	/* best effort; see above. The monitor leaves in ms: 1 s is plenty
+	 * and stays within the alarm's margin. */
+	if (pid < 0)
+		remove_stale_cgroups(j->name, 1000);
 report:
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
@@ -3205,7 +3399,7 @@ static int validate_platform(const struct pv_platform *p, const char *rev,
  */
 static bool pid_alive(pid_t pid)
 {
-	char path[32], buf[256], *close_paren;
+	char path[32], buf[256], *paren;
 	ssize_t n;
 	int fd;
 
@@ -3214,16 +3408,15 @@ static bool pid_alive(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno != ENOENT;
+		return errno != ENOENT && errno != ESRCH;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return true;
+		return n < 0 && errno != ESRCH;
 	buf[n] = '\0';
 	/* "pid (comm) S ...": the state follows the last ')' */
-	close_paren = strrchr(buf, ')');
-	return !(close_paren && close_paren[1] == ' ' &&
-		 (close_paren[2] == 'Z' || close_paren[2] == 'X'));
+	paren = strrchr(buf, ')');
+	return !(paren && paren[1] == ' ' && strchr("ZXx", paren[2]));
 }
 
 /* A start needs the platform's entry free: nothing starting or alive. */
@@ -3438,9 +3631,13 @@ static int plan_lxc_version(struct start_ctx *s, const char *name)
 	if (!lxc_has(v, KEY_CGROUP_DIR) &&
 	    strcmp(default_cgroup_pattern(v), "lxc/%s")) {
 		snprintf(buf, sizeof(buf), default_cgroup_pattern(v), name);
-		plog(PV_LOG_INFO, "LXC before 5.0 cannot name the cgroup: "
-				  "'%s' runs in '%s', not 'lxc/%s'",
-		     name, buf, name);
+		/* the core finds a caller's platform by 'lxc/<name>' */
+		plog(PV_LOG_WARN, "LXC %d.%d cannot name the cgroup: '%s' "
+				  "runs in '%s', not 'lxc/%s', so Pantavisor "
+				  "refuses its pv-ctrl requests (caller "
+				  "identity); LXC 5.0 or later is needed for "
+				  "them",
+		     v / 10000, v / 100 % 100, name, buf, name);
 	}
 	return 0;
 }
@@ -3629,7 +3826,6 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	j->status_wr = status[1];
 	j->logfd = conf_capture && logfd >= 0 ? logfd : -1;
 	j->loglevel = conf_loglevel;
-	j->fixed_cgroups = lxc_has(s->in.lxc_version, KEY_CGROUP_DIR);
 	keep[k++] = pipefd;
 	keep[k++] = status[1];
 	if (j->logfd >= 0)

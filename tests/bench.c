@@ -65,9 +65,6 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 #define BENCH_DIR "/tmp/pv-bench"
 #define BENCH_LOCK "/tmp/pv-bench.lock"
@@ -175,7 +172,7 @@ static int proc_spawn(struct proc *p, char *const argv[], bool capture)
 		dup2(null, 0);
 		dup2(capture ? out[1] : null, 1);
 		dup2(tools_log >= 0 ? tools_log : null, 2);
-		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+		pvhost_cloexec_from(3);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -843,7 +840,7 @@ static int print_table(struct bench *b, long so_bytes)
 	       "------|\n");
 	for (int f = 0; f < F_COUNT; f++) {
 		struct series *raw = &b->s[f][0], *pl = &b->s[f][1];
-		double rv[3], pv[3], ratio = 0, value;
+		double rv[3] = { 0 }, pv[3], ratio = 0, value;
 		char rt[16] = "-";
 		bool pass;
 

@@ -321,6 +321,12 @@ int pvhost_stop(struct pvhost *h, struct pvhost_plat *pl, int *killed);
 /* ---- utilities ---- */
 
 double pvhost_now_ms(void); /* CLOCK_MONOTONIC */
+/*
+ * Marks every fd >= low close-on-exec: close_range() where the kernel and
+ * headers have it, else a raw walk of /proc/self/fd. Safe between fork and
+ * exec (no malloc).
+ */
+void pvhost_cloexec_from(int low);
 /* Open fds of this process, not counting the one used to list them. */
 int pvhost_count_fds(void);
 /* Processes whose parent is this process (from /proc/<pid>/stat). */

@@ -38,6 +38,11 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+/* glibc before 2.32 (bullseye's 2.31) has no SYS_close_range; the kernel's
+ * headers may still have the number. Without either, only the fd walk. */
+#if !defined(SYS_close_range) && defined(__NR_close_range)
+#define SYS_close_range __NR_close_range
+#endif
 
 #define MODULE "pvhost"
 
@@ -1101,6 +1106,47 @@ int pvhost_stop(struct pvhost *h, struct pvhost_plat *pl, int *killed)
 
 /* ---- process and fd counting ---- */
 
+/* The getdents64 record; glibc only declares it from 2.30 under _GNU_SOURCE. */
+struct fd_dirent {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+void pvhost_cloexec_from(int low)
+{
+	char buf[1024];
+	long n;
+	int dfd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	/* ENOSYS before Linux 5.9, EINVAL for the flag before 5.11 */
+	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		for (int fd = low; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+		return;
+	}
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct fd_dirent *d = (void *)(buf + off);
+			char *end;
+			long fd = strtol(d->d_name, &end, 10);
+
+			if (d->d_name[0] != '.' && !*end && fd >= low &&
+			    fd != dfd)
+				fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+			off += d->d_reclen;
+		}
+	}
+	close(dfd);
+}
+
 int pvhost_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -1251,7 +1297,7 @@ static int run_capture(char *const argv[], char *out, size_t size,
 		null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(outp[1], 1) < 0)
 			goto child_fail;
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+		pvhost_cloexec_from(3);
 		execv(argv[0], argv);
 	child_fail:
 		e = errno;

@@ -564,6 +564,39 @@ static const char *const fake_vars[] = {
 	"FLT_MONITOR",
 };
 
+/* Every variable the suite sets, as it found them: put back at the end. */
+static const char *const suite_vars[] = {
+	"PATH",	    "FLT_DIR",	"FLT_SELF",   "FLT_VERSION", "FLT_START",
+	"FLT_INFO", "FLT_STOP", "FLT_STOP_K", "FLT_DEAD_PID",
+};
+static char *suite_env[sizeof(suite_vars) / sizeof(*suite_vars)];
+static bool suite_env_saved;
+
+static void env_save(void)
+{
+	for (size_t i = 0; i < sizeof(suite_vars) / sizeof(*suite_vars); i++) {
+		const char *v = getenv(suite_vars[i]);
+
+		suite_env[i] = v ? strdup(v) : NULL;
+	}
+	suite_env_saved = true;
+}
+
+static void env_restore(void)
+{
+	if (!suite_env_saved)
+		return;
+	for (size_t i = 0; i < sizeof(suite_vars) / sizeof(*suite_vars); i++) {
+		if (suite_env[i])
+			setenv(suite_vars[i], suite_env[i], 1);
+		else
+			unsetenv(suite_vars[i]);
+		free(suite_env[i]);
+		suite_env[i] = NULL;
+	}
+	suite_env_saved = false;
+}
+
 static void fakes_reset(void)
 {
 	char path[PATH_MAX];
@@ -2431,6 +2464,8 @@ static int group_setup(void **state)
 	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
 	snprintf(log_path, sizeof(log_path), "%s/plugin.log", dir);
 	snprintf(conf, sizeof(conf), "%s/conf/good.conf", dir);
+	if (!suite_env_saved)
+		env_save(); /* before install_fakes() changes PATH */
 	pvhost_mkdir_p(bin, 0755);
 	pvhost_mkdir_p(elsewhere, 0755);
 	snprintf(path, sizeof(path), "%s/conf", dir);
@@ -2478,6 +2513,7 @@ static int group_teardown(void **state)
 		pvhost_unload(h);
 	h = NULL;
 	remove_flt_runtime_folders();
+	env_restore();
 	if (getenv("FLT_KEEP"))
 		fprintf(stderr, "kept %s\n", dir);
 	else
