@@ -84,6 +84,10 @@ struct pvhost_opts {
 	bool capture; /* core key log.capture; core default true */
 	FILE *log;    /* plugin's vlog lines and host notes; NULL: stderr */
 	const char *log_prefix; /* put before every line in log; NULL: "" */
+	/* where volumes_plat_file() and pvhost_rev_prepare() put volumes:
+	 * NULL for <sandbox>/volumes; "/volumes" runs a device's own
+	 * platform folder with its config unchanged */
+	const char *volumes;
 };
 
 /* Fills o with the core's defaults: loglevel 2, capture on, PID 1 mode. */
@@ -119,6 +123,7 @@ struct pvhost_plugin {
 struct pvhost {
 	struct pvhost_opts opts;
 	char sandbox[PATH_MAX];
+	char volumes[PATH_MAX]; /* opts.volumes, or <sandbox>/volumes */
 	bool sandbox_made; /* true when pvhost_load() made it with mkdtemp */
 	void *dl;	   /* never dlclose()d, as in Pantavisor */
 	struct pvhost_plugin fn;
@@ -157,7 +162,7 @@ struct pvhost {
  *   devmeta_key(k)             <sb>/pv/device-meta/<k>
  *   devmeta_plat_key(p, k)     <sb>/pv/device-meta.<p>/<k>
  *   lib_hook(n)                <sb>/lib/pv/hooks_lxc-mount.d/<n>
- *   volumes_plat_file(p, n)    <sb>/volumes/<p>/<n>
+ *   volumes_plat_file(p, n)    <volumes>/<p>/<n> (opts.volumes)
  *   configs_file(n)            <sb>/configs/<n>
  *   lib_lxc_rootfs_mount()     <sb>/usr/lib/lxc/rootfs
  *   lib_lxc_lxcpath()          <sb>/usr/var/lib/lxc
@@ -395,7 +400,7 @@ struct pvhost_rev {
 
 /*
  * Reads run.json, loop-mounts root.squashfs read-only at
- * <volumes>/root.squashfs (a folder then, the rootfs's lower layer, where
+ * <h->volumes>/<name>/root.squashfs (a folder then, the rootfs's lower layer, where
  * a pvr config points), mounts each "storage" volume of run.json at
  * <volumes>/<volume>: a tmpfs for persistence "boot" (lxc-overlay: LXC
  * makes upper and its work folder there), a folder otherwise; copies

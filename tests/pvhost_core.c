@@ -52,6 +52,7 @@
  */
 static struct pvhost *g_host;
 static char g_sandbox[PATH_MAX];
+static char g_volumes[PATH_MAX]; /* volumes_plat_file: <volumes>/<plat>/<n> */
 
 /* PID 1 mode: the SIGCHLD disposition to restore on unload. */
 static struct sigaction g_old_chld;
@@ -375,7 +376,7 @@ static void path_lib_hook(char *buf, size_t size, const char *name)
 static void path_volumes_plat_file(char *buf, size_t size, const char *plat,
 				   const char *name)
 {
-	build_path(buf, size, "%s/volumes/%s/%s", g_sandbox, plat, name);
+	build_path(buf, size, "%s/%s/%s", g_volumes, plat, name);
 }
 
 static void path_configs_file(char *buf, size_t size, const char *name)
@@ -556,6 +557,14 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 	}
 	h->opts.sandbox = h->sandbox;
 	strcpy(g_sandbox, h->sandbox);
+	if ((size_t)snprintf(g_volumes, sizeof(g_volumes), "%s%s",
+			     o->volumes ? o->volumes : h->sandbox,
+			     o->volumes ? "" : "/volumes") >= sizeof(g_volumes)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	h->opts.volumes = NULL; /* o->volumes may not outlive the call */
+	strcpy(h->volumes, g_volumes);
 	if (make_sandbox(h) < 0)
 		goto fail;
 
@@ -1869,8 +1878,8 @@ int pvhost_rev_prepare(struct pvhost *h, const char *dir,
 	memset(r, 0, sizeof(*r));
 	if (rev_path(r->dir, sizeof(r->dir), "%s", dir) < 0 ||
 	    rev_read_run_json(r, &text) < 0 ||
-	    rev_path(r->volumes, sizeof(r->volumes), "%s/volumes/%s",
-		     h->sandbox, r->name) < 0 ||
+	    rev_path(r->volumes, sizeof(r->volumes), "%s/%s", h->volumes,
+		     r->name) < 0 ||
 	    rev_path(configs, sizeof(configs), "%s/configs/%s", h->sandbox,
 		     r->name) < 0)
 		goto fail;

@@ -79,15 +79,15 @@ static int become_appengine_core(void)
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    umount2(CG, MNT_DETACH) < 0 ||
 	    mount("none", CG, "cgroup2", 0, NULL) < 0) {
-		printf("SKIP: no pure cgroup2 view here: %s\n", strerror(errno));
+		printf("SKIP: no pure cgroup2 view here: %s\n",
+		       strerror(errno));
 		return -1;
 	}
 	snprintf(emul, sizeof(emul), CG "/pv-emul-%d", (int)getpid());
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", emul);
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	if ((mkdir(emul, 0755) < 0 && errno != EEXIST) ||
-	    write_text(procs, pid) < 0 ||
-	    unshare(CLONE_NEWCGROUP) < 0) {
+	    write_text(procs, pid) < 0 || unshare(CLONE_NEWCGROUP) < 0) {
 		printf("FAIL: cannot join '%s' and unshare: %s\n", emul,
 		       strerror(errno));
 		return -2;
@@ -141,8 +141,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void test_platform_runs_in_lxc_slash_name_with_the_mode_s_line(
-	void **state)
+static void
+test_platform_runs_in_lxc_slash_name_with_the_mode_s_line(void **state)
 {
 	const char *name = appengine ? "md-appengine" : "md-embedded";
 	char conf[160], path[PATH_MAX], want[64];
@@ -171,8 +171,9 @@ static void test_platform_runs_in_lxc_slash_name_with_the_mode_s_line(
 	assert_int_equal(killed, 0);
 	assert_int_equal(relative, appengine);
 	if (!cg || !strstr(cg, want))
-		fail_msg("init of '%s' is not in a cgroup ending in lxc/%s:\n%s",
-			 name, name, cg ? cg : "(none)");
+		fail_msg(
+			"init of '%s' is not in a cgroup ending in lxc/%s:\n%s",
+			name, name, cg ? cg : "(none)");
 }
 
 static bool can_run(void)
@@ -201,8 +202,9 @@ int main(int argc, char **argv)
 
 	if (argc != 3 || (strcmp(argv[2], "embedded") &&
 			  strcmp(argv[2], "appengine-cgroup2"))) {
-		fprintf(stderr, "usage: %s PLUGIN.so embedded|"
-				"appengine-cgroup2\n",
+		fprintf(stderr,
+			"usage: %s PLUGIN.so embedded|"
+			"appengine-cgroup2\n",
 			argv[0]);
 		return 2;
 	}

@@ -47,7 +47,7 @@ static struct {
 
 /* snprintf for paths and texts that must not be cut */
 __attribute__((format(printf, 3, 4))) static void fmt(char *buf, size_t size,
-							const char *f, ...)
+						      const char *f, ...)
 {
 	va_list ap;
 	int n;
@@ -115,7 +115,7 @@ static void write_with_volumes(const char *path, const char *text)
 	char out[16384], vol[PATH_MAX];
 	size_t o = 0;
 
-	fmt(vol, sizeof(vol), "%s/volumes", host->sandbox);
+	fmt(vol, sizeof(vol), "%s", host->volumes);
 	for (const char *s = text; *s && o + sizeof(vol) < sizeof(out);) {
 		if (!strncmp(s, "@V@", 3)) {
 			fmt(out + o, sizeof(out) - o, "%s", vol);
@@ -141,22 +141,22 @@ static void write_init(const char *root, const char *at, const char *mnts,
 	char path[PATH_MAX], text[4096];
 
 	fmt(text, sizeof(text),
-		 "#!/bin/sh\n"
-		 "say() { echo \"$*\" > /dev/console 2>/dev/null || "
-		 "echo \"$*\"; }\n"
-		 "trap 'say \"shape: halting\"; exit 0' USR1 PWR TERM\n"
-		 "for p in %s; do\n"
-		 "\tif grep -q \" $p \" /proc/self/mountinfo; then "
-		 "say \"shape: mnt $p\"; else say \"shape: nomnt $p\"; fi\n"
-		 "done\n"
-		 "for f in %s; do\n"
-		 "\t[ -e $f ] && say \"shape: file $f\" || "
-		 "say \"shape: nofile $f\"\n"
-		 "done\n"
-		 "say \"shape: cwd $(pwd) include=$FROM_INCLUDE\"\n"
-		 "say 'shape: done'\n"
-		 "while :; do sleep 1 & wait $!; done\n",
-		 mnts, files);
+	    "#!/bin/sh\n"
+	    "say() { echo \"$*\" > /dev/console 2>/dev/null || "
+	    "echo \"$*\"; }\n"
+	    "trap 'say \"shape: halting\"; exit 0' USR1 PWR TERM\n"
+	    "for p in %s; do\n"
+	    "\tif grep -q \" $p \" /proc/self/mountinfo; then "
+	    "say \"shape: mnt $p\"; else say \"shape: nomnt $p\"; fi\n"
+	    "done\n"
+	    "for f in %s; do\n"
+	    "\t[ -e $f ] && say \"shape: file $f\" || "
+	    "say \"shape: nofile $f\"\n"
+	    "done\n"
+	    "say \"shape: cwd $(pwd) include=$FROM_INCLUDE\"\n"
+	    "say 'shape: done'\n"
+	    "while :; do sleep 1 & wait $!; done\n",
+	    mnts, files);
 	fmt(path, sizeof(path), "%s%s", root, at);
 	write_file(path, text, 0755);
 }
@@ -187,8 +187,7 @@ static void rm_in(const char *root, const char *rel)
 }
 
 /* Every from in buf becomes to (to no longer than from). */
-static void rename_all(char *buf, size_t size, const char *from,
-		       const char *to)
+static void rename_all(char *buf, size_t size, const char *from, const char *to)
 {
 	size_t fl = strlen(from), tl = strlen(to);
 
@@ -211,8 +210,8 @@ static void new_root(char *root, size_t size, const char *name)
 static void squash(const char *root, const char *plat, const char *image)
 {
 	char img[PATH_MAX];
-	char *argv[] = { "mksquashfs", (char *)root, img, "-noappend",
-			 "-quiet", "-no-progress", NULL };
+	char *argv[] = { "mksquashfs", (char *)root,   img, "-noappend",
+			 "-quiet",     "-no-progress", NULL };
 
 	fmt(img, sizeof(img), "%s/%s", plat, image);
 	assert_int_equal(run(argv), 0);
@@ -448,10 +447,8 @@ static void test_pvwificonnect_with_debian_var_run_link(void **state)
 	fmt(run_json, sizeof(run_json), "%s", watchdog_run);
 	rename_all(run_json, sizeof(run_json), "watchdog_pinger",
 		   "pvwificonnect");
-	strcpy(strrchr(run_json, '}'),
-	       ",\n  \"group\": \"platform\"\n}\n");
-	fmt(dbus, sizeof(dbus), "%s/volumes/os/docker--pvrun-dbus",
-		 host->sandbox);
+	strcpy(strrchr(run_json, '}'), ",\n  \"group\": \"platform\"\n}\n");
+	fmt(dbus, sizeof(dbus), "%s/os/docker--pvrun-dbus", host->volumes);
 	assert_int_equal(pvhost_mkdir_p(dbus, 0755), 0);
 	new_root(root, sizeof(root), "wifi");
 	shape_app_image(root, "/app/pvwificonnect");
@@ -494,10 +491,11 @@ static void test_resolv_conf_link_into_run_and_config_overlay(void **state)
 	symlink_in(root, "etc/resolv.conf", "../run/resolv.conf");
 	write_init(root, "/sbin/shape-init", "/run/resolv.conf",
 		   "/etc/motd /etc/resolv.conf");
-	new_platform(dir, sizeof(dir), "shresolv", SHAPE_RUN("shresolv"),
-		     SHAPE_CONF("shresolv")
-		     "lxc.mount.entry = /etc/resolv.conf etc/resolv.conf none "
-		     "bind,rw,create=file 0 0\n");
+	new_platform(
+		dir, sizeof(dir), "shresolv", SHAPE_RUN("shresolv"),
+		SHAPE_CONF("shresolv") "lxc.mount.entry = /etc/resolv.conf "
+				       "etc/resolv.conf none "
+				       "bind,rw,create=file 0 0\n");
 	squash(root, dir, "root.squashfs");
 	fmt(path, sizeof(path), "%s/_config/etc", dir);
 	assert_int_equal(pvhost_mkdir_p(path, 0755), 0);
@@ -524,7 +522,8 @@ static void test_merged_usr_image_gets_the_host_firmware(void **state)
 	new_root(root, sizeof(root), "usr");
 	mkdirs(root, "usr/lib");
 	symlink_in(root, "lib", "usr/lib");
-	write_init(root, "/sbin/shape-init", "/usr/lib/firmware", "/lib/firmware");
+	write_init(root, "/sbin/shape-init", "/usr/lib/firmware",
+		   "/lib/firmware");
 	new_platform(dir, sizeof(dir), "shusr", SHAPE_RUN("shusr"),
 		     SHAPE_CONF("shusr"));
 	squash(root, dir, "root.squashfs");
@@ -548,15 +547,18 @@ static void test_ovl_overlay_mount_entry_gets_its_folders(void **state)
 	fmt(path, sizeof(path), "%s/data/hello", root);
 	write_file(path, "hello\n", 0644);
 	write_init(root, "/sbin/shape-init", "/data", "/data/hello");
-	new_platform(dir, sizeof(dir), "shovl", SHAPE_RUN("shovl"),
-		     SHAPE_CONF("shovl")
-		     "lxc.mount.entry = overlay data overlay lowerdir=@V@/"
-		     "shovl/root.squashfs/data,upperdir=@V@/shovl/"
-		     "dockerovl-data/upper,workdir=@V@/shovl/dockerovl-data/"
-		     "work,create=dir\n");
+	new_platform(
+		dir, sizeof(dir), "shovl", SHAPE_RUN("shovl"),
+		SHAPE_CONF(
+			"shovl") "lxc.mount.entry = overlay data overlay "
+				 "lowerdir=@V@/"
+				 "shovl/root.squashfs/data,upperdir=@V@/shovl/"
+				 "dockerovl-data/upper,workdir=@V@/shovl/"
+				 "dockerovl-data/"
+				 "work,create=dir\n");
 	squash(root, dir, "root.squashfs");
-	fmt(upper, sizeof(upper), "%s/volumes/shovl/dockerovl-data/upper",
-		 host->sandbox);
+	fmt(upper, sizeof(upper), "%s/shovl/dockerovl-data/upper",
+	    host->volumes);
 	assert_int_not_equal(stat(upper, &st), 0);
 	start_ok(prepare(dir));
 	sees("mnt /data");

@@ -96,9 +96,9 @@ static int count_cgroups(const char *name)
 			d = opendir(path);
 			for (; d && (e = readdir(d));)
 				if ((s && !strcmp(e->d_name, name)) ||
-				    (!s && (!strncmp(e->d_name, mon, strlen(mon)) ||
-					    !strncmp(e->d_name, pay,
-						     strlen(pay)))))
+				    (!s &&
+				     (!strncmp(e->d_name, mon, strlen(mon)) ||
+				      !strncmp(e->d_name, pay, strlen(pay)))))
 					n++;
 			if (d)
 				closedir(d);
@@ -153,12 +153,13 @@ static const char *fd_list(void)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "/proc/self/fd/%s",
+			     e->d_name) >= (int)sizeof(path))
 			continue;
 		n = readlink(path, target, sizeof(target) - 1);
 		target[n > 0 ? n : 0] = '\0';
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			 " %s=%s", e->d_name, target);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s=%s",
+			 e->d_name, target);
 	}
 	if (d)
 		closedir(d);
@@ -236,8 +237,8 @@ static pid_t start_new(const char *name, pid_t old, int i)
 	if (pid <= 0)
 		fail_msg("cycle %d of '%s': no pid (%d)", i, name, (int)pid);
 	if (pid == old)
-		fail_msg("cycle %d of '%s': the old instance's pid %d", i,
-			 name, (int)pid);
+		fail_msg("cycle %d of '%s': the old instance's pid %d", i, name,
+			 (int)pid);
 	if (kill(pid, 0) < 0)
 		fail_msg("cycle %d of '%s': pid %d is not alive", i, name,
 			 (int)pid);
