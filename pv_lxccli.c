@@ -1398,37 +1398,6 @@ static bool cgroup_base_of(const char *line, bool hybrid, char *out,
 				(int)ctrl_len, ctrl, path) < size;
 }
 
-/* Whether a cgroup folder or one below it holds a process. */
-/* NOLINTNEXTLINE(misc-no-recursion): depth is bounded (8) */
-static bool cgroup_tree_busy(const char *path, int depth)
-{
-	char sub[PATH_MAX], c;
-	struct dirent *e;
-	bool busy = false;
-	DIR *d;
-	int fd;
-
-	if ((size_t)snprintf(sub, sizeof(sub), "%s/cgroup.procs", path) >=
-	    sizeof(sub))
-		return true;
-	fd = open(sub, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		busy = read(fd, &c, 1) > 0;
-		close(fd);
-	}
-	if (busy || depth > 8 || !(d = opendir(path)))
-		return busy;
-	while (!busy && (e = readdir(d))) {
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path,
-				     e->d_name) < sizeof(sub))
-			busy = cgroup_tree_busy(sub, depth + 1);
-	}
-	closedir(d);
-	return busy;
-}
-
 /* Removes a cgroup folder and its sub-folders, leaf first; rmdir fails,
  * harmlessly, on any cgroup that still holds a process. */
 /* NOLINTNEXTLINE(misc-no-recursion): depth is bounded (8) */
@@ -1486,18 +1455,22 @@ static void wait_cgroup_exit(const char *path, long long deadline)
 	}
 }
 
-/* Only a tree with no process anywhere (after waiting for them until the
- * deadline, if any): a running container's own empty sub-cgroups are its
- * business. */
-static void remove_idle_cgroup(const char *path, long long deadline)
+/*
+ * One stale cgroup tree, after waiting until the deadline (if any) for its
+ * processes to leave; rmdir keeps every cgroup that still holds one. The
+ * names are this platform's own, which is not running while it starts.
+ */
+static void remove_cgroup(const char *path, long long deadline)
 {
-	if (cgroup_tree_busy(path, 0)) {
-		if (!deadline)
-			return;
-		wait_cgroup_exit(path, deadline);
-		if (cgroup_tree_busy(path, 0))
-			return;
+	/* the usual case, none there, in one call; an empty leaf as well */
+	if (rmdir(path) == 0) {
+		plog(PV_LOG_INFO, "removed stale cgroup '%s'", path);
+		return;
 	}
+	if (errno == ENOENT || errno == ENOTDIR)
+		return;
+	if (deadline)
+		wait_cgroup_exit(path, deadline);
 	rmdir_cgroup_tree(path, 0);
 }
 
@@ -1534,38 +1507,43 @@ static long lxc_cgroup_of(const char *entry, const char *name)
 
 /*
  * LXC's cgroups of one container name directly below one cgroup folder.
- * A numbered one whose name is that of another platform of ours
- * (<name>-N, with its own runtime folder) is that platform's, not a
- * leftover of this one.
+ * Before a start (no deadline) only the plain names, which are what makes
+ * 5.x fail: a few failed opens, no listing. After a failed start also
+ * LXC 4's numbered ones, by listing the folder; a numbered one whose name
+ * is that of another platform of ours (<name>-N, with its own runtime
+ * folder) is that platform's, not a leftover of this one.
  */
 static void remove_stale_cgroups_at(const char *base, const char *name,
 				    long long deadline)
 {
+	static const char *const plain[] = { "lxc/", "lxc.monitor.",
+					     "lxc.payload." };
 	char dir[PATH_MAX], other[PATH_MAX];
 	struct dirent *e;
 	struct stat st;
 	DIR *d;
 	long n;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc/%s", base, name) <
-	    sizeof(dir))
-		remove_idle_cgroup(dir, deadline);
-	if (!(d = opendir(base)))
+	for (size_t i = 0; i < 3; i++)
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s%s", base,
+				     plain[i], name) < sizeof(dir))
+			remove_cgroup(dir, deadline);
+	if (!deadline || !(d = opendir(base)))
 		return;
 	while ((e = readdir(d))) {
 		if (e->d_type != DT_DIR)
 			continue;
 		n = lxc_cgroup_of(e->d_name, name);
-		if (n < 0)
-			continue;
-		if (n > 0 && (size_t)snprintf(other, sizeof(other), "%s/%s-%ld",
-					      PV_LXCCLI_RUNDIR, name, n) <
-				     sizeof(other) &&
+		if (n <= 0)
+			continue; /* plain ones done above */
+		if ((size_t)snprintf(other, sizeof(other), "%s/%s-%ld",
+				     PV_LXCCLI_RUNDIR, name, n) <
+			    sizeof(other) &&
 		    stat(other, &st) == 0)
 			continue;
 		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", base,
 				     e->d_name) < sizeof(dir))
-			remove_idle_cgroup(dir, deadline);
+			remove_cgroup(dir, deadline);
 	}
 	closedir(d);
 }
@@ -1617,23 +1595,29 @@ static bool cgroup_root_of(const char *line, bool hybrid, char *out,
  * the root. A pure cgroup2 host uses only the unified line.
  */
 static void remove_stale_cgroups_below(const char *proc_cgroup,
-				       const char *name, enum cgroup_mode mode,
+				       const char *done, const char *name,
+				       enum cgroup_mode mode,
 				       long long deadline)
 {
-	char line[PATH_MAX], dirs[2][PATH_MAX];
+	char line[PATH_MAX], dirs[2][PATH_MAX], root[PATH_MAX];
 	bool hybrid = mode == CGROUP_HYBRID;
 	FILE *f = fopen(proc_cgroup, "re");
+	int n;
 
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
+		if (done && strstr(done, line))
+			continue; /* same hierarchy and cgroup: swept */
 		line[strcspn(line, "\n")] = '\0';
 		if (mode == CGROUP_UNIFIED && !strstr(line, "::"))
 			continue; /* a v1 line: not mounted in this view */
-		if (cgroup_root_of(line, hybrid, dirs[0], PATH_MAX))
-			remove_stale_cgroups_at(dirs[0], name, deadline);
-		for (int i = lxc_bases_of(line, hybrid, dirs); i > 0; i--)
-			remove_stale_cgroups_at(dirs[i - 1], name, deadline);
+		n = lxc_bases_of(line, hybrid, dirs);
+		for (int i = 0; i < n; i++)
+			remove_stale_cgroups_at(dirs[i], name, deadline);
+		if (n > 0 && cgroup_root_of(line, hybrid, root, PATH_MAX) &&
+		    strcmp(root, dirs[n - 1]))
+			remove_stale_cgroups_at(root, name, deadline);
 	}
 	fclose(f);
 }
@@ -1647,9 +1631,21 @@ static void remove_stale_cgroups(const char *name, int wait_ms)
 {
 	enum cgroup_mode mode = host_cgroup_mode();
 	long long deadline = wait_ms > 0 ? now_ms() + wait_ms : 0;
+	char init[4096] = "";
+	ssize_t len;
+	int fd;
 
-	remove_stale_cgroups_below("/proc/1/cgroup", name, mode, deadline);
-	remove_stale_cgroups_below("/proc/self/cgroup", name, mode, deadline);
+	remove_stale_cgroups_below("/proc/1/cgroup", NULL, name, mode,
+				   deadline);
+	/* usually the same lines as PID 1's: those are not swept twice */
+	fd = open("/proc/1/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, init, sizeof(init) - 1);
+		init[len > 0 ? len : 0] = '\0';
+		close(fd);
+	}
+	remove_stale_cgroups_below("/proc/self/cgroup", init, name, mode,
+				   deadline);
 }
 
 static int lxc_version_cached = -1;
