@@ -17,7 +17,7 @@ src=$PWD
 roots=${PV_LXCCLI_ROOTS:-/var/tmp/pv_lxccli-roots}
 lock=/tmp/pv-lxc.lock
 build=${BUILD_DIR:-build}
-pkgs=lxc,busybox-static,cmake,make,gcc,libc6-dev,libcmocka-dev,git,iproute2,squashfs-tools
+pkgs=lxc,busybox-static,cmake,make,gcc,libc6-dev,libcmocka-dev,git,iproute2
 pkgs+=,squashfs-tools
 sources=/etc/apt/sources.list.d/debian.sources
 
