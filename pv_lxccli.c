@@ -2714,23 +2714,44 @@ static int plan_origin_mkdir(const struct line_plan *lp,
 	return 1;
 }
 
-/* The target as the fork would mount it; 1 when it changed. */
+/*
+ * A target resolved inside the rootfs, as the fork would mount it: 1 and
+ * dst when it changed, 0 when it stays as written. The links come from
+ * the image, so what they lead to is checked like any other value before
+ * it reaches a config line.
+ */
+static int resolve_in_rootfs(const struct rootfs_layers *layers,
+			     const char *target, const char *name, char *dst,
+			     size_t size)
+{
+	int ret = resolve_target(layers, target, dst, size);
+
+	if (ret == -ELOOP)
+		plog(PV_LOG_WARN, "mount target '%s' of '%s' loops through "
+				  "symlinks in the rootfs: left to LXC",
+		     target, name);
+	if (ret <= 0)
+		return 0;
+	if (value_problem(dst) || strpbrk(dst, " \t")) {
+		plog(PV_LOG_WARN, "mount target '%s' of '%s' leads through a "
+				  "link in the rootfs to a path with blanks or "
+				  "control characters: left to LXC",
+		     target, name);
+		return 0;
+	}
+	return 1;
+}
+
 static int plan_target(const struct line_plan *lp,
 		       const struct mount_fields *f, char *dst, size_t size)
 {
 	char target[PATH_MAX];
-	int ret;
 
 	if (!lp->layers || f->dst_len == 0 || f->dst[0] == '/' ||
 	    f->dst_len >= sizeof(target))
 		return 0;
 	snprintf(target, sizeof(target), "%.*s", (int)f->dst_len, f->dst);
-	ret = resolve_target(lp->layers, target, dst, size);
-	if (ret == -ELOOP)
-		plog(PV_LOG_WARN, "mount target '%s' of '%s' loops through "
-				  "symlinks in the rootfs: left to LXC",
-		     target, lp->name);
-	return ret > 0 ? 1 : 0;
+	return resolve_in_rootfs(lp->layers, target, lp->name, dst, size);
 }
 
 static int plan_mount_line(const struct line_plan *lp, const char *line,
@@ -3701,9 +3722,8 @@ static int plan_rootfs(struct start_ctx *s, const char *name)
 		return 0;
 	}
 	for (size_t i = 0; i < s->in.n_mounts; i++) {
-		ret = resolve_target(&s->layers, s->mounts[i].dst, dst,
-				     sizeof(dst));
-		if (ret > 0)
+		if (resolve_in_rootfs(&s->layers, s->mounts[i].dst, name, dst,
+				      sizeof(dst)))
 			memcpy(s->mounts[i].dst, dst, sizeof(dst));
 	}
 	return 1;

@@ -2811,6 +2811,32 @@ static void test_mount_target_rewritten_with_the_original_kept(void **state)
 	free(out);
 }
 
+/* a link in the image must not smuggle a second line into the config */
+static void test_link_to_a_path_with_a_newline_is_left_alone(void **state)
+{
+	struct rootfs_layers l = { .n = 1 };
+	char root[PATH_MAX], link[PATH_MAX + 16];
+	const char in[] = "lxc.mount.entry = /a x none bind 0 0\n";
+	char *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/root", sandbox);
+	assert_int_equal(mkdir_parents(root, 0755), 0);
+	snprintf(link, sizeof(link), "%s/x", root);
+	assert_int_equal(symlink("y\nlxc.hook.pre-start = /bin/false", link),
+			 0);
+	snprintf(l.dir[0], sizeof(l.dir[0]), "%s", root);
+	assert_int_equal(plan_lines("p", &l, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, in);
+	free(out);
+	unlink(link);
+	assert_int_equal(symlink("with blank", link), 0);
+	assert_int_equal(plan_lines("p", &l, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, in);
+	free(out);
+}
+
 static void test_absolute_spec_resolves_from_the_config_folder(void **state)
 {
 	static const char *const cases[][2] = {
@@ -2931,6 +2957,7 @@ int main(void)
 		T(test_fork_keys_are_commented_and_the_rest_kept),
 		T(test_origin_mkdir_makes_the_source_and_is_dropped),
 		T(test_mount_target_rewritten_with_the_original_kept),
+		T(test_link_to_a_path_with_a_newline_is_left_alone),
 		cmocka_unit_test(
 			test_absolute_spec_resolves_from_the_config_folder),
 		cmocka_unit_test(test_lxc_log_lines_give_level_and_first_error),
