@@ -421,4 +421,16 @@ void pvhost_rev_undo(struct pvhost_rev *r);
 int pvhost_make_platform(const char *dir, const char *name,
 			 const char *volumes);
 
+/* ---- for the test suites ---- */
+
+/* A whole file, NUL-terminated, in a buffer the caller frees; NULL. */
+char *pvhost_read_file(const char *path);
+/*
+ * False, with a SKIP line naming the suite and what it lacks, unless this
+ * is root with stock LXC and busybox-static (and mksquashfs if asked).
+ */
+bool pvhost_can_run_lxc(const char *suite, bool squashfs);
+/* pvhost_unload(), then the sandbox removed if pvhost_load() made it. */
+void pvhost_unload_clean(struct pvhost *h);
+
 #endif /* PVHOST_H */

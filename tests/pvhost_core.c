@@ -1987,3 +1987,66 @@ fail:
 	pvhost_rm_rf(root);
 	return -1;
 }
+
+/* ---- for the test suites ---- */
+
+char *pvhost_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *bigger;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		bigger = realloc(buf, cap + 1);
+		if (!bigger) {
+			free(buf);
+			fclose(f);
+			return NULL;
+		}
+		buf = bigger;
+		len += fread(buf + len, 1, cap - len, f);
+		if (len < cap)
+			break;
+		cap *= 2;
+	}
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+bool pvhost_can_run_lxc(const char *suite, bool squashfs)
+{
+	if (geteuid() != 0) {
+		printf("SKIP: the %s tests start containers: run them as "
+		       "root\n", suite);
+		return false;
+	}
+	if (access("/usr/bin/lxc-start", X_OK) != 0 ||
+	    access("/bin/busybox", X_OK) != 0) {
+		printf("SKIP: the %s tests need stock LXC and busybox-static "
+		       "(apt-get install lxc busybox-static)\n", suite);
+		return false;
+	}
+	if (squashfs && access("/usr/bin/mksquashfs", X_OK) != 0) {
+		printf("SKIP: the %s tests need mksquashfs (apt-get install "
+		       "squashfs-tools)\n", suite);
+		return false;
+	}
+	return true;
+}
+
+void pvhost_unload_clean(struct pvhost *h)
+{
+	char sb[PATH_MAX];
+	bool made;
+
+	if (!h)
+		return;
+	snprintf(sb, sizeof(sb), "%s", h->sandbox);
+	made = h->sandbox_made;
+	pvhost_unload(h);
+	if (made)
+		pvhost_rm_rf(sb);
+}

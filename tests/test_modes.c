@@ -40,20 +40,6 @@ static bool appengine;
 static char work[64], emul[128];
 static struct pvhost *host;
 
-static char *read_text(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int write_text(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -130,13 +116,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (host) {
-		char sb[PATH_MAX];
-
-		snprintf(sb, sizeof(sb), "%s", host->sandbox);
-		pvhost_unload(host);
-		pvhost_rm_rf(sb);
-	}
+	pvhost_unload_clean(host);
 	pvhost_rm_rf(work);
 	return 0;
 }
@@ -147,8 +127,7 @@ test_platform_runs_in_lxc_slash_name_with_the_mode_s_line(void **state)
 	const char *name = appengine ? "md-appengine" : "md-embedded";
 	char conf[160], path[PATH_MAX], want[64];
 	struct pvhost_plat pl;
-	const char *text;
-	char *cg;
+	char *text, *cg;
 	bool relative;
 	int killed = 0;
 
@@ -162,10 +141,11 @@ test_platform_runs_in_lxc_slash_name_with_the_mode_s_line(void **state)
 			 name);
 	}
 	snprintf(path, sizeof(path), "%s/%s/config", PV_LXCCLI_RUNDIR, name);
-	text = read_text(path);
+	text = pvhost_read_file(path);
 	relative = text && strstr(text, "\nlxc.cgroup.relative = 1\n");
+	free(text);
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pl.pid);
-	cg = read_text(path);
+	cg = pvhost_read_file(path);
 	snprintf(want, sizeof(want), "/lxc/%s\n", name);
 	assert_int_equal(pvhost_stop(host, &pl, &killed), 0);
 	assert_int_equal(killed, 0);
@@ -174,22 +154,7 @@ test_platform_runs_in_lxc_slash_name_with_the_mode_s_line(void **state)
 		fail_msg(
 			"init of '%s' is not in a cgroup ending in lxc/%s:\n%s",
 			name, name, cg ? cg : "(none)");
-}
-
-static bool can_run(void)
-{
-	if (geteuid() != 0) {
-		printf("SKIP: the mode tests start containers: run them as "
-		       "root\n");
-		return false;
-	}
-	if (access("/usr/bin/lxc-start", X_OK) != 0 ||
-	    access("/bin/busybox", X_OK) != 0) {
-		printf("SKIP: the mode tests need stock LXC and busybox-static "
-		       "(apt-get install lxc busybox-static)\n");
-		return false;
-	}
-	return true;
+	free(cg);
 }
 
 int main(int argc, char **argv)
@@ -208,7 +173,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	if (!can_run())
+	if (!pvhost_can_run_lxc("mode", false))
 		return SKIP_CODE;
 	plugin_path = argv[1];
 	appengine = !strcmp(argv[2], "appengine-cgroup2");

@@ -70,20 +70,6 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	assert_int_equal(chmod(path, mode), 0);
 }
 
-static char *read_text(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Runs argv quietly; its exit code (the PID 1 host must not reap it). */
 static int run(char *const argv[])
 {
@@ -298,22 +284,19 @@ static void stop_ok(void)
 	assert_int_equal(killed, 0);
 }
 
-/* The generated config, for checks of the lines LXC was given. */
-static const char *generated(const char *name)
-{
-	char path[PATH_MAX];
-
-	fmt(path, sizeof(path), "%s/%s/config", PV_LXCCLI_RUNDIR, name);
-	return read_text(path);
-}
-
+/* The generated config holds line, as LXC was given it. */
 static void config_has(const char *name, const char *line)
 {
-	const char *text = generated(name);
+	char path[PATH_MAX], *text;
+	bool has;
 
-	if (!text || !strstr(text, line))
+	fmt(path, sizeof(path), "%s/%s/config", PV_LXCCLI_RUNDIR, name);
+	text = pvhost_read_file(path);
+	has = text && strstr(text, line);
+	if (!has)
 		fail_msg("config of '%s' lacks '%s':\n%s", name, line,
 			 text ? text : "(none)");
+	free(text);
 }
 
 /* ---- fixtures ---- */
@@ -356,13 +339,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (host) {
-		char sb[PATH_MAX];
-
-		fmt(sb, sizeof(sb), "%s", host->sandbox);
-		pvhost_unload(host);
-		pvhost_rm_rf(sb);
-	}
+	pvhost_unload_clean(host);
 	pvhost_rm_rf(work);
 	return 0;
 }
@@ -647,29 +624,6 @@ static void test_relative_include_is_read_from_the_config_folder(void **state)
 	stop_ok();
 }
 
-static bool can_run(void)
-{
-	char *lxc[] = { "lxc-start", "--version", NULL };
-	char *sq[] = { "mksquashfs", "-version", NULL };
-
-	if (geteuid() != 0) {
-		printf("SKIP: the real-shape tests start containers: run them "
-		       "as root\n");
-		return false;
-	}
-	if (run(lxc) != 0 || access("/bin/busybox", X_OK) != 0) {
-		printf("SKIP: the real-shape tests need stock LXC and "
-		       "busybox-static (apt-get install lxc busybox-static)\n");
-		return false;
-	}
-	if (run(sq) != 0) {
-		printf("SKIP: the real-shape tests need mksquashfs "
-		       "(apt-get install squashfs-tools)\n");
-		return false;
-	}
-	return true;
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
 int main(int argc, char **argv)
@@ -689,7 +643,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s PLUGIN.so\n", argv[0]);
 		return 2;
 	}
-	if (!can_run())
+	if (!pvhost_can_run_lxc("real-shape", true))
 		return SKIP_CODE;
 	plugin_path = argv[1];
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
