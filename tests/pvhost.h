@@ -430,6 +430,8 @@ char *pvhost_read_file(const char *path);
  * is root with stock LXC and busybox-static (and mksquashfs if asked).
  */
 bool pvhost_can_run_lxc(const char *suite, bool squashfs);
+/* The major version lxc-start --version prints, 0 if it prints none. */
+int pvhost_lxc_major(void);
 /* pvhost_unload(), then the sandbox removed if pvhost_load() made it. */
 void pvhost_unload_clean(struct pvhost *h);
 

@@ -2050,3 +2050,13 @@ void pvhost_unload_clean(struct pvhost *h)
 	if (made)
 		pvhost_rm_rf(sb);
 }
+
+int pvhost_lxc_major(void)
+{
+	char *argv[] = { "/usr/bin/lxc-start", "--version", NULL };
+	struct run_result res;
+	char out[64] = "";
+
+	run_capture(argv, out, sizeof(out), 10000, &res);
+	return atoi(out);
+}
