@@ -1537,41 +1537,230 @@ static void rmdir_cgroup_tree(const char *path, int depth)
 }
 
 /*
- * With fixed cgroup names, LXC 5 refuses to start when lxc.monitor.<name>
- * or lxc/<name> exists, and it leaves them behind after a failed start;
- * the core removes them only after it had to SIGKILL init. Left alone, one
- * failed start would fail every restart of the platform.
+ * Waits until the deadline for the processes of one cgroup to exit, on
+ * their pidfds: when a start failed, lxc-start has returned while its
+ * monitor may still be on its way out of lxc.monitor.<name>.
+ */
+static void wait_cgroup_exit(const char *path, long long deadline)
+{
+	char procs[PATH_MAX], line[32], *end;
+	int fds[8], n = 0;
+	long pid;
+	FILE *f;
+
+	if ((size_t)snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) >=
+		    sizeof(procs) ||
+	    !(f = fopen(procs, "re")))
+		return;
+	while (n < 8 && fgets(line, sizeof(line), f)) {
+		pid = strtol(line, &end, 10);
+		if (pid > 0 && *end == '\n' &&
+		    (fds[n] = pidfd_of((pid_t)pid)) >= 0)
+			n++;
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		/* a signal only cuts the wait short: best effort */
+		if (left > 0)
+			poll(&p, 1, (int)left);
+		close(fds[i]);
+	}
+}
+
+/*
+ * One stale cgroup tree, after waiting until the deadline (if any) for its
+ * processes to leave; rmdir keeps every cgroup that still holds one. The
+ * names are this platform's own, which is not running while it starts.
+ */
+static void remove_cgroup(const char *path, long long deadline)
+{
+	/* the usual case, none there, in one call; an empty leaf as well */
+	if (rmdir(path) == 0) {
+		plog(PV_LOG_INFO, "removed stale cgroup '%s'", path);
+		return;
+	}
+	if (errno == ENOENT || errno == ENOTDIR)
+		return;
+	if (deadline)
+		wait_cgroup_exit(path, deadline);
+	rmdir_cgroup_tree(path, 0);
+}
+
+/*
+ * Whether a cgroup folder's name is one LXC 4.0 and later gives the
+ * container name: lxc.monitor.<name> or lxc.payload.<name> (returns 0), or
+ * the same with -N, which LXC 4 picks while the plain one exists (returns
+ * N). -1 for anything else. (5.0 and later with lxc.cgroup.dir.* use
+ * lxc.monitor.<name> and lxc/<name> and never number them.)
+ */
+static long lxc_cgroup_of(const char *entry, const char *name)
+{
+	static const char *const kinds[] = { "lxc.monitor.", "lxc.payload." };
+	size_t len = strlen(name);
+	char *end;
+	long n;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *rest = entry + strlen(kinds[i]);
+
+		if (strncmp(entry, kinds[i], strlen(kinds[i])) ||
+		    strncmp(rest, name, len))
+			continue;
+		rest += len;
+		if (!*rest)
+			return 0;
+		if (rest[0] != '-' || !isdigit((unsigned char)rest[1]))
+			return -1;
+		n = strtol(rest + 1, &end, 10);
+		return *end || n < 1 ? -1 : n;
+	}
+	return -1;
+}
+
+/*
+ * LXC's cgroups of one container name directly below one cgroup folder.
+ * Before a start (no deadline) only the plain names, which are what makes
+ * 5.x fail: a few failed opens, no listing. After a failed start also
+ * LXC 4's numbered ones, by listing the folder; a numbered one whose name
+ * is that of another platform of ours (<name>-N, with its own runtime
+ * folder) is that platform's, not a leftover of this one.
+ */
+static void remove_stale_cgroups_at(const char *base, const char *name,
+				    long long deadline)
+{
+	static const char *const plain[] = { "lxc/", "lxc.monitor.",
+					     "lxc.payload." };
+	char dir[PATH_MAX], other[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	long n;
+
+	for (size_t i = 0; i < 3; i++)
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s%s", base,
+				     plain[i], name) < sizeof(dir))
+			remove_cgroup(dir, deadline);
+	if (!deadline || !(d = opendir(base)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR)
+			continue;
+		n = lxc_cgroup_of(e->d_name, name);
+		if (n <= 0)
+			continue; /* plain ones done above */
+		if ((size_t)snprintf(other, sizeof(other), "%s/%s-%ld",
+				     PV_LXCCLI_RUNDIR, name, n) <
+			    sizeof(other) &&
+		    stat(other, &st) == 0)
+			continue;
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", base,
+				     e->d_name) < sizeof(dir))
+			remove_cgroup(dir, deadline);
+	}
+	closedir(d);
+}
+
+/*
+ * Where privileged LXC (every version) puts a container's cgroups in one
+ * hierarchy: below the cgroup of /proc/1/cgroup, or of its own
+ * /proc/self/cgroup with lxc.cgroup.relative = 1, and in both cases with a
+ * last "/init.scope" cut off (systemd's PID 1 scope then stands for the
+ * hierarchy's root). Returns the number of folders put in out: the cgroup
+ * itself and, under systemd, the one above.
+ */
+static int lxc_bases_of(const char *line, bool hybrid, char out[2][PATH_MAX])
+{
+	static const char scope[] = "/init.scope";
+	size_t n, s = sizeof(scope) - 1;
+
+	if (!cgroup_base_of(line, hybrid, out[0], PATH_MAX))
+		return 0;
+	n = strlen(out[0]);
+	if (n < s || strcmp(out[0] + n - s, scope))
+		return 1;
+	memcpy(out[1], out[0], n - s);
+	out[1][n - s] = '\0';
+	return 2;
+}
+
+/* The hierarchy's root folder, for a line of /proc/<pid>/cgroup. */
+static bool cgroup_root_of(const char *line, bool hybrid, char *out,
+			   size_t size)
+{
+	const char *ctrl = strchr(line, ':'), *path;
+	char root[256];
+
+	path = ctrl ? strchr(ctrl + 1, ':') : NULL;
+	if (!path || (size_t)(path - line) + 3 > sizeof(root))
+		return false;
+	memcpy(root, line, (size_t)(path - line) + 1);
+	strcpy(root + (path - line) + 1, "/");
+	return cgroup_base_of(root, hybrid, out, size);
+}
+
+/*
+ * LXC refuses to start while a fixed-name cgroup of a failed start is left
+ * (5.0 and later: "File exists - Failed to create monitor cgroup"), and 4.x
+ * numbers its way around them, so they pile up; the core removes them only
+ * after it had to SIGKILL init. Looks everywhere LXC may have put them for
+ * the hierarchies of one process: its cgroup and that less /init.scope, and
+ * the root. A pure cgroup2 host uses only the unified line.
  */
 static void remove_stale_cgroups_below(const char *proc_cgroup,
-				      const char *name, bool hybrid)
+				       const char *done, const char *name,
+				       enum cgroup_mode mode,
+				       long long deadline)
 {
-	char line[PATH_MAX], base[PATH_MAX], dir[PATH_MAX];
+	char line[PATH_MAX], dirs[2][PATH_MAX], root[PATH_MAX];
+	bool hybrid = mode == CGROUP_HYBRID;
 	FILE *f = fopen(proc_cgroup, "re");
+	int n;
 
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
+		if (done && strstr(done, line))
+			continue; /* same hierarchy and cgroup: swept */
 		line[strcspn(line, "\n")] = '\0';
-		if (!cgroup_base_of(line, hybrid, base, sizeof(base)))
-			continue;
-		if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc.monitor.%s",
-				     base, name) < sizeof(dir))
-			rmdir_cgroup_tree(dir, 0);
-		if ((size_t)snprintf(dir, sizeof(dir), "%s/lxc/%s", base,
-				     name) < sizeof(dir))
-			rmdir_cgroup_tree(dir, 0);
+		if (mode == CGROUP_UNIFIED && !strstr(line, "::"))
+			continue; /* a v1 line: not mounted in this view */
+		n = lxc_bases_of(line, hybrid, dirs);
+		for (int i = 0; i < n; i++)
+			remove_stale_cgroups_at(dirs[i], name, deadline);
+		if (n > 0 && cgroup_root_of(line, hybrid, root, PATH_MAX) &&
+		    strcmp(root, dirs[n - 1]))
+			remove_stale_cgroups_at(root, name, deadline);
 	}
 	fclose(f);
 }
 
-/* Privileged LXC places its cgroups below PID 1's, unprivileged below its
- * own: look below both. */
-static void remove_stale_cgroups(const char *name)
+/*
+ * Privileged LXC works from PID 1's cgroups, or its own (relative): both.
+ * wait_ms > 0 after a failed start: its monitor may still be in its
+ * cgroup, so busy ones are waited for that long (helper processes only).
+ */
+static void remove_stale_cgroups(const char *name, int wait_ms)
 {
-	bool hybrid = host_cgroup_mode() == CGROUP_HYBRID;
+	enum cgroup_mode mode = host_cgroup_mode();
+	long long deadline = wait_ms > 0 ? now_ms() + wait_ms : 0;
+	char init[4096] = "";
+	ssize_t len;
+	int fd;
 
-	remove_stale_cgroups_below("/proc/1/cgroup", name, hybrid);
-	remove_stale_cgroups_below("/proc/self/cgroup", name, hybrid);
+	remove_stale_cgroups_below("/proc/1/cgroup", NULL, name, mode,
+				   deadline);
+	/* usually the same lines as PID 1's: those are not swept twice */
+	fd = open("/proc/1/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, init, sizeof(init) - 1);
+		init[len > 0 ? len : 0] = '\0';
+		close(fd);
+	}
+	remove_stale_cgroups_below("/proc/self/cgroup", init, name, mode,
+				   deadline);
 }
 
 static int lxc_version_cached = -1;
@@ -2653,23 +2842,44 @@ static int plan_origin_mkdir(const struct line_plan *lp,
 	return 1;
 }
 
-/* The target as the fork would mount it; 1 when it changed. */
+/*
+ * A target resolved inside the rootfs, as the fork would mount it: 1 and
+ * dst when it changed, 0 when it stays as written. The links come from
+ * the image, so what they lead to is checked like any other value before
+ * it reaches a config line.
+ */
+static int resolve_in_rootfs(const struct rootfs_layers *layers,
+			     const char *target, const char *name, char *dst,
+			     size_t size)
+{
+	int ret = resolve_target(layers, target, dst, size);
+
+	if (ret == -ELOOP)
+		plog(PV_LOG_WARN, "mount target '%s' of '%s' loops through "
+				  "symlinks in the rootfs: left to LXC",
+		     target, name);
+	if (ret <= 0)
+		return 0;
+	if (value_problem(dst) || strpbrk(dst, " \t")) {
+		plog(PV_LOG_WARN, "mount target '%s' of '%s' leads through a "
+				  "link in the rootfs to a path with blanks or "
+				  "control characters: left to LXC",
+		     target, name);
+		return 0;
+	}
+	return 1;
+}
+
 static int plan_target(const struct line_plan *lp,
 		       const struct mount_fields *f, char *dst, size_t size)
 {
 	char target[PATH_MAX];
-	int ret;
 
 	if (!lp->layers || f->dst_len == 0 || f->dst[0] == '/' ||
 	    f->dst_len >= sizeof(target))
 		return 0;
 	snprintf(target, sizeof(target), "%.*s", (int)f->dst_len, f->dst);
-	ret = resolve_target(lp->layers, target, dst, size);
-	if (ret == -ELOOP)
-		plog(PV_LOG_WARN, "mount target '%s' of '%s' loops through "
-				  "symlinks in the rootfs: left to LXC",
-		     target, lp->name);
-	return ret > 0 ? 1 : 0;
+	return resolve_in_rootfs(lp->layers, target, lp->name, dst, size);
 }
 
 static int plan_mount_line(const struct line_plan *lp, const char *line,
@@ -3340,7 +3550,6 @@ struct start_job {
 	char init_buf[PATH_MAX];
 	char *init_argv[INIT_ARGS_MAX]; /* points into init_buf */
 	bool has_init_argv;
-	bool fixed_cgroups; /* lxc.cgroup.dir.* set: clear stale ones first */
 	char conf_dir[PATH_MAX]; /* the folder of the platform's config */
 	int pipefd, status_wr, logfd, loglevel;
 };
@@ -3425,8 +3634,8 @@ static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
 	pid_t pid;
 	int ret;
 
-	if (j->fixed_cgroups)
-		remove_stale_cgroups(j->name);
+	/* 5.x: or it fails; 4.x: or they pile up */
+	remove_stale_cgroups(j->name, 0);
 	build_start_argv(&a, j->name, j->lxcpath, j->config, lxc_log[1],
 			 j->loglevel, j->has_init_argv ? j->init_argv : NULL);
 	ret = run_tool(a.v, PV_LXCCLI_START_TIMEOUT * 1000, lxc_log[1], &r);
@@ -3502,8 +3711,10 @@ static void start_helper(struct start_job *j, int lock,
 	pid = start_and_find_pid(j, &rl, lxc_log);
 	pass_from = -1;
 	pass_relay = NULL;
-	if (pid < 0 && j->fixed_cgroups)
-		remove_stale_cgroups(j->name); /* best effort; see above */
+	/* best effort; see above. The monitor leaves in ms: 1 s is plenty
+	 * and stays within the alarm's margin. */
+	if (pid < 0)
+		remove_stale_cgroups(j->name, 1000);
 report:
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
@@ -3683,7 +3894,7 @@ static int validate_platform(const struct pv_platform *p, const char *rev,
  */
 static bool pid_alive(pid_t pid)
 {
-	char path[32], buf[256], *close_paren;
+	char path[32], buf[256], *paren;
 	ssize_t n;
 	int fd;
 
@@ -3692,16 +3903,15 @@ static bool pid_alive(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno != ENOENT;
+		return errno != ENOENT && errno != ESRCH;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return true;
+		return n < 0 && errno != ESRCH;
 	buf[n] = '\0';
 	/* "pid (comm) S ...": the state follows the last ')' */
-	close_paren = strrchr(buf, ')');
-	return !(close_paren && close_paren[1] == ' ' &&
-		 (close_paren[2] == 'Z' || close_paren[2] == 'X'));
+	paren = strrchr(buf, ')');
+	return !(paren && paren[1] == ' ' && strchr("ZXx", paren[2]));
 }
 
 /* A start needs the platform's entry free: nothing starting or alive. */
@@ -3922,9 +4132,13 @@ static int plan_lxc_version(struct start_ctx *s, const char *name, int v)
 	if (!lxc_has(v, KEY_CGROUP_DIR) &&
 	    strcmp(default_cgroup_pattern(v), "lxc/%s")) {
 		snprintf(buf, sizeof(buf), default_cgroup_pattern(v), name);
-		plog(PV_LOG_INFO, "LXC before 5.0 cannot name the cgroup: "
-				  "'%s' runs in '%s', not 'lxc/%s'",
-		     name, buf, name);
+		/* the core finds a caller's platform by 'lxc/<name>' */
+		plog(PV_LOG_WARN, "LXC %d.%d cannot name the cgroup: '%s' "
+				  "runs in '%s', not 'lxc/%s', so Pantavisor "
+				  "refuses its pv-ctrl requests (caller "
+				  "identity); LXC 5.0 or later is needed for "
+				  "them",
+		     v / 10000, v / 100 % 100, name, buf, name);
 	}
 	return 0;
 }
@@ -3992,9 +4206,8 @@ static int plan_rootfs(struct start_ctx *s, const char *name)
 		return 0;
 	}
 	for (size_t i = 0; i < s->in.n_mounts; i++) {
-		ret = resolve_target(&s->layers, s->mounts[i].dst, dst,
-				     sizeof(dst));
-		if (ret > 0)
+		if (resolve_in_rootfs(&s->layers, s->mounts[i].dst, name, dst,
+				      sizeof(dst)))
 			memcpy(s->mounts[i].dst, dst, sizeof(dst));
 	}
 	return 1;
@@ -4798,7 +5011,6 @@ static int plan_in_helper(struct start_ctx *s, const struct start_strs *t,
 	s->in.exec = t->exec;
 	s->in.loglevel = s->job.loglevel;
 	fill_cfg_in(s);
-	s->job.fixed_cgroups = lxc_has(version, KEY_CGROUP_DIR);
 	return write_platform_config(s, name, t->conf_file);
 }
 

@@ -201,7 +201,7 @@ variant() {
 	*) die "unknown variant '$v' (${all_variants[*]})" ;;
 	esac
 	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DBUILD_TESTING=ON "${args[@]}"
+		-DBUILD_TESTING=ON -DPV_LXCCLI_WERROR=ON "${args[@]}"
 	cmake --build "$build" -j"$jobs"
 	run_ctest "$build" "$tmpfs"
 }

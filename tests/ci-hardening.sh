@@ -35,7 +35,7 @@ bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc \
 
 step_asan() {
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DPV_LXCCLI_SANITIZE=ON >/dev/null
+		-DPV_LXCCLI_SANITIZE=ON -DPV_LXCCLI_WERROR=ON >/dev/null
 	cmake --build build-asan -j"$jobs" --target pv_lxccli pv_lxccli_fast \
 		test_unit test_symbols test_faults
 	# symbols stays: its dlopen check holds under ASan too (the plugin then
@@ -49,7 +49,8 @@ step_asan() {
 step_fuzz() {
 	local out=build-fuzz/corpus
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPV_LXCCLI_FUZZ=ON >/dev/null
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPV_LXCCLI_FUZZ=ON \
+		-DPV_LXCCLI_WERROR=ON >/dev/null
 	cmake --build build-fuzz -j"$jobs" --target fuzz_config
 	mkdir -p "$out"
 	rm -f build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* \
@@ -69,7 +70,8 @@ step_fuzz() {
 
 step_valgrind() {
 	local tmp rc=0 bad
-	cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPV_LXCCLI_WERROR=ON >/dev/null
 	cmake --build build-valgrind -j"$jobs" --target pv_lxccli pvhost
 	tmp=$(mktemp -d /tmp/ci-hardening-vg.XXXXXX)
 	# forked helpers stay under valgrind (--trace-children is about exec):

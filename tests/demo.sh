@@ -25,11 +25,13 @@ echo "== LXC $(lxc-start --version); plugin build/pv_lxccli.so; work folder $wor
 # A platform folder as a revision holds it (run.json, lxc.container.conf
 # from pvr's template, root.squashfs made from busybox): pvhost loop-mounts
 # it as the core does, starts it through the plugin, stops it, undoes all.
-# DEMO_PLATFORM=DIR runs a platform folder of your own instead.
+# DEMO_PLATFORM=DIR runs a platform folder of your own instead; with
+# DEMO_VOLUMES=/volumes its volumes go where its pvr config expects them.
 exec_status=0
 if [ -n "${DEMO_PLATFORM:-}" ]; then
 	build/tests/pvhost --plugin build/pv_lxccli.so \
 		--platform "$DEMO_PLATFORM" --sandbox "$work/sandbox" \
+		${DEMO_VOLUMES:+--volumes "$DEMO_VOLUMES"} \
 		--time "${DEMO_SECONDS:-3}" || exec_status=$?
 else
 	build/tests/pvhost --plugin build/pv_lxccli.so --name demo \

@@ -70,7 +70,11 @@ static const char usage[] =
 	"                     tmpfs), copies _config/ to SANDBOX/configs/NAME,\n"
 	"                     takes name, group, roles and exports from\n"
 	"                     run.json; all undone at the end. The config's\n"
-	"                     volumes must be below SANDBOX/volumes\n"
+	"                     volumes must be below SANDBOX/volumes, or below\n"
+	"                     --volumes\n"
+	"  --volumes DIR      where volumes go (default SANDBOX/volumes);\n"
+	"                     --volumes /volumes runs a device's platform\n"
+	"                     folder with its config as pvr generated it\n"
 	"  --make-platform    with --platform DIR, --name NAME and --sandbox:\n"
 	"                     first make DIR from busybox as pvr would\n"
 	"  --help             this text\n"
@@ -179,6 +183,7 @@ enum {
 	OPT_MAKE_ROOTFS,
 	OPT_PLATFORM,
 	OPT_MAKE_PLATFORM,
+	OPT_VOLUMES,
 	OPT_HELP
 };
 
@@ -202,6 +207,7 @@ static const struct option long_opts[] = {
 	{ "make-rootfs", required_argument, NULL, OPT_MAKE_ROOTFS },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "make-platform", no_argument, NULL, OPT_MAKE_PLATFORM },
+	{ "volumes", required_argument, NULL, OPT_VOLUMES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -312,6 +318,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_MAKE_PLATFORM:
 			a->make_platform = true;
 			break;
+		case OPT_VOLUMES:
+			a->o.volumes = optarg;
+			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 0;
@@ -345,7 +354,7 @@ static int prepare_platform(struct pvhost *h, struct args *a,
 	double t0 = pvhost_now_ms();
 
 	if (a->make_platform) {
-		snprintf(vol, sizeof(vol), "%s/volumes", h->sandbox);
+		snprintf(vol, sizeof(vol), "%s", h->volumes);
 		if (pvhost_make_platform(a->platform, a->name, vol) < 0)
 			return -1;
 		printf("pvhost: platform folder '%s' made in %.1f ms\n",

@@ -84,6 +84,10 @@ struct pvhost_opts {
 	bool capture; /* core key log.capture; core default true */
 	FILE *log;    /* plugin's vlog lines and host notes; NULL: stderr */
 	const char *log_prefix; /* put before every line in log; NULL: "" */
+	/* where volumes_plat_file() and pvhost_rev_prepare() put volumes:
+	 * NULL for <sandbox>/volumes; "/volumes" runs a device's own
+	 * platform folder with its config unchanged */
+	const char *volumes;
 };
 
 /* Fills o with the core's defaults: loglevel 2, capture on, PID 1 mode. */
@@ -119,6 +123,7 @@ struct pvhost_plugin {
 struct pvhost {
 	struct pvhost_opts opts;
 	char sandbox[PATH_MAX];
+	char volumes[PATH_MAX]; /* opts.volumes, or <sandbox>/volumes */
 	bool sandbox_made; /* true when pvhost_load() made it with mkdtemp */
 	void *dl;	   /* never dlclose()d, as in Pantavisor */
 	struct pvhost_plugin fn;
@@ -162,7 +167,7 @@ struct pvhost {
  *   devmeta_key(k)             <sb>/pv/device-meta/<k>
  *   devmeta_plat_key(p, k)     <sb>/pv/device-meta.<p>/<k>
  *   lib_hook(n)                <sb>/lib/pv/hooks_lxc-mount.d/<n>
- *   volumes_plat_file(p, n)    <sb>/volumes/<p>/<n>
+ *   volumes_plat_file(p, n)    <volumes>/<p>/<n> (opts.volumes)
  *   configs_file(n)            <sb>/configs/<n>
  *   lib_lxc_rootfs_mount()     <sb>/usr/lib/lxc/rootfs
  *   lib_lxc_lxcpath()          <sb>/usr/var/lib/lxc
@@ -326,6 +331,12 @@ int pvhost_stop(struct pvhost *h, struct pvhost_plat *pl, int *killed);
 /* ---- utilities ---- */
 
 double pvhost_now_ms(void); /* CLOCK_MONOTONIC */
+/*
+ * Marks every fd >= low close-on-exec: close_range() where the kernel and
+ * headers have it, else a raw walk of /proc/self/fd. Safe between fork and
+ * exec (no malloc).
+ */
+void pvhost_cloexec_from(int low);
 /* Open fds of this process, not counting the one used to list them. */
 int pvhost_count_fds(void);
 /* Processes whose parent is this process (from /proc/<pid>/stat). */
@@ -394,7 +405,7 @@ struct pvhost_rev {
 
 /*
  * Reads run.json, loop-mounts root.squashfs read-only at
- * <volumes>/root.squashfs (a folder then, the rootfs's lower layer, where
+ * <h->volumes>/<name>/root.squashfs (a folder then, the rootfs's lower layer, where
  * a pvr config points), mounts each "storage" volume of run.json at
  * <volumes>/<volume>: a tmpfs for persistence "boot" (lxc-overlay: LXC
  * makes upper and its work folder there), a folder otherwise; copies
@@ -414,5 +425,19 @@ void pvhost_rev_undo(struct pvhost_rev *r);
  */
 int pvhost_make_platform(const char *dir, const char *name,
 			 const char *volumes);
+
+/* ---- for the test suites ---- */
+
+/* A whole file, NUL-terminated, in a buffer the caller frees; NULL. */
+char *pvhost_read_file(const char *path);
+/*
+ * False, with a SKIP line naming the suite and what it lacks, unless this
+ * is root with stock LXC and busybox-static (and mksquashfs if asked).
+ */
+bool pvhost_can_run_lxc(const char *suite, bool squashfs);
+/* The major version lxc-start --version prints, 0 if it prints none. */
+int pvhost_lxc_major(void);
+/* pvhost_unload(), then the sandbox removed if pvhost_load() made it. */
+void pvhost_unload_clean(struct pvhost *h);
 
 #endif /* PVHOST_H */

@@ -38,6 +38,11 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+/* glibc before 2.32 (bullseye's 2.31) has no SYS_close_range; the kernel's
+ * headers may still have the number. Without either, only the fd walk. */
+#if !defined(SYS_close_range) && defined(__NR_close_range)
+#define SYS_close_range __NR_close_range
+#endif
 
 #define MODULE "pvhost"
 
@@ -47,6 +52,7 @@
  */
 static struct pvhost *g_host;
 static char g_sandbox[PATH_MAX];
+static char g_volumes[PATH_MAX]; /* volumes_plat_file: <volumes>/<plat>/<n> */
 
 /* PID 1 mode: the SIGCHLD disposition to restore on unload. */
 static struct sigaction g_old_chld;
@@ -436,7 +442,7 @@ static void path_lib_hook(char *buf, size_t size, const char *name)
 static void path_volumes_plat_file(char *buf, size_t size, const char *plat,
 				   const char *name)
 {
-	build_path(buf, size, "%s/volumes/%s/%s", g_sandbox, plat, name);
+	build_path(buf, size, "%s/%s/%s", g_volumes, plat, name);
 }
 
 static void path_configs_file(char *buf, size_t size, const char *name)
@@ -627,6 +633,14 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 	}
 	h->opts.sandbox = h->sandbox;
 	strcpy(g_sandbox, h->sandbox);
+	if ((size_t)snprintf(g_volumes, sizeof(g_volumes), "%s%s",
+			     o->volumes ? o->volumes : h->sandbox,
+			     o->volumes ? "" : "/volumes") >= sizeof(g_volumes)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	h->opts.volumes = NULL; /* o->volumes may not outlive the call */
+	strcpy(h->volumes, g_volumes);
 	if (make_sandbox(h) < 0)
 		goto fail;
 
@@ -1178,6 +1192,47 @@ int pvhost_stop(struct pvhost *h, struct pvhost_plat *pl, int *killed)
 
 /* ---- process and fd counting ---- */
 
+/* The getdents64 record; glibc only declares it from 2.30 under _GNU_SOURCE. */
+struct fd_dirent {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+void pvhost_cloexec_from(int low)
+{
+	char buf[1024];
+	long n;
+	int dfd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	/* ENOSYS before Linux 5.9, EINVAL for the flag before 5.11 */
+	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		for (int fd = low; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+		return;
+	}
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct fd_dirent *d = (void *)(buf + off);
+			char *end;
+			long fd = strtol(d->d_name, &end, 10);
+
+			if (d->d_name[0] != '.' && !*end && fd >= low &&
+			    fd != dfd)
+				fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+			off += d->d_reclen;
+		}
+	}
+	close(dfd);
+}
+
 int pvhost_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -1328,7 +1383,7 @@ static int run_capture(char *const argv[], char *out, size_t size,
 		null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(outp[1], 1) < 0)
 			goto child_fail;
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+		pvhost_cloexec_from(3);
 		execv(argv[0], argv);
 	child_fail:
 		e = errno;
@@ -1900,8 +1955,8 @@ int pvhost_rev_prepare(struct pvhost *h, const char *dir,
 	memset(r, 0, sizeof(*r));
 	if (rev_path(r->dir, sizeof(r->dir), "%s", dir) < 0 ||
 	    rev_read_run_json(r, &text) < 0 ||
-	    rev_path(r->volumes, sizeof(r->volumes), "%s/volumes/%s",
-		     h->sandbox, r->name) < 0 ||
+	    rev_path(r->volumes, sizeof(r->volumes), "%s/%s", h->volumes,
+		     r->name) < 0 ||
 	    rev_path(configs, sizeof(configs), "%s/configs/%s", h->sandbox,
 		     r->name) < 0)
 		goto fail;
@@ -2008,4 +2063,77 @@ fail:
 		    root, strerror(errno));
 	pvhost_rm_rf(root);
 	return -1;
+}
+
+/* ---- for the test suites ---- */
+
+char *pvhost_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *bigger;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		bigger = realloc(buf, cap + 1);
+		if (!bigger) {
+			free(buf);
+			fclose(f);
+			return NULL;
+		}
+		buf = bigger;
+		len += fread(buf + len, 1, cap - len, f);
+		if (len < cap)
+			break;
+		cap *= 2;
+	}
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+bool pvhost_can_run_lxc(const char *suite, bool squashfs)
+{
+	if (geteuid() != 0) {
+		printf("SKIP: the %s tests start containers: run them as "
+		       "root\n", suite);
+		return false;
+	}
+	if (access("/usr/bin/lxc-start", X_OK) != 0 ||
+	    access("/bin/busybox", X_OK) != 0) {
+		printf("SKIP: the %s tests need stock LXC and busybox-static "
+		       "(apt-get install lxc busybox-static)\n", suite);
+		return false;
+	}
+	if (squashfs && access("/usr/bin/mksquashfs", X_OK) != 0) {
+		printf("SKIP: the %s tests need mksquashfs (apt-get install "
+		       "squashfs-tools)\n", suite);
+		return false;
+	}
+	return true;
+}
+
+void pvhost_unload_clean(struct pvhost *h)
+{
+	char sb[PATH_MAX];
+	bool made;
+
+	if (!h)
+		return;
+	snprintf(sb, sizeof(sb), "%s", h->sandbox);
+	made = h->sandbox_made;
+	pvhost_unload(h);
+	if (made)
+		pvhost_rm_rf(sb);
+}
+
+int pvhost_lxc_major(void)
+{
+	char *argv[] = { "/usr/bin/lxc-start", "--version", NULL };
+	struct run_result res;
+	char out[64] = "";
+
+	run_capture(argv, out, sizeof(out), 10000, &res);
+	return atoi(out);
 }

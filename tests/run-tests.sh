@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash tests/install-deps.sh cmake make gcc libc6-dev libcmocka-dev lxc squashfs-tools \
 	busybox-static
 build=${BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPV_LXCCLI_WERROR=ON "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 ctest --output-on-failure

@@ -96,9 +96,9 @@ static int count_cgroups(const char *name)
 			d = opendir(path);
 			for (; d && (e = readdir(d));)
 				if ((s && !strcmp(e->d_name, name)) ||
-				    (!s && (!strncmp(e->d_name, mon, strlen(mon)) ||
-					    !strncmp(e->d_name, pay,
-						     strlen(pay)))))
+				    (!s &&
+				     (!strncmp(e->d_name, mon, strlen(mon)) ||
+				      !strncmp(e->d_name, pay, strlen(pay)))))
 					n++;
 			if (d)
 				closedir(d);
@@ -153,12 +153,13 @@ static const char *fd_list(void)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "/proc/self/fd/%s",
+			     e->d_name) >= (int)sizeof(path))
 			continue;
 		n = readlink(path, target, sizeof(target) - 1);
 		target[n > 0 ? n : 0] = '\0';
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			 " %s=%s", e->d_name, target);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s=%s",
+			 e->d_name, target);
 	}
 	if (d)
 		closedir(d);
@@ -172,7 +173,7 @@ static int load(bool pid1)
 	struct pvhost_opts o;
 
 	if (host)
-		pvhost_unload(host);
+		pvhost_unload_clean(host);
 	pvhost_opts_init(&o, plugin_path);
 	o.pid1 = pid1;
 	o.log = stderr;
@@ -200,14 +201,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (host) {
-		char sb[PATH_MAX];
-
-		snprintf(sb, sizeof(sb), "%s", host->sandbox);
-		pvhost_unload(host);
-		host = NULL;
-		pvhost_rm_rf(sb);
-	}
+	pvhost_unload_clean(host);
+	host = NULL;
 	pvhost_rm_rf(work);
 	return 0;
 }
@@ -236,8 +231,8 @@ static pid_t start_new(const char *name, pid_t old, int i)
 	if (pid <= 0)
 		fail_msg("cycle %d of '%s': no pid (%d)", i, name, (int)pid);
 	if (pid == old)
-		fail_msg("cycle %d of '%s': the old instance's pid %d", i,
-			 name, (int)pid);
+		fail_msg("cycle %d of '%s': the old instance's pid %d", i, name,
+			 (int)pid);
 	if (kill(pid, 0) < 0)
 		fail_msg("cycle %d of '%s': pid %d is not alive", i, name,
 			 (int)pid);
@@ -339,22 +334,6 @@ static void test_50_crashes_then_starts_at_once_in_appengine(void **state)
 	restart_cycles("rs-crash2", false, 50, true);
 }
 
-static bool can_run(void)
-{
-	if (geteuid() != 0) {
-		printf("SKIP: the restart tests start containers: run them as "
-		       "root\n");
-		return false;
-	}
-	if (access("/usr/bin/lxc-start", X_OK) != 0 ||
-	    access("/bin/busybox", X_OK) != 0) {
-		printf("SKIP: the restart tests need stock LXC and "
-		       "busybox-static (apt-get install lxc busybox-static)\n");
-		return false;
-	}
-	return true;
-}
-
 #define T(f) cmocka_unit_test_teardown(f, test_teardown)
 
 int main(int argc, char **argv)
@@ -370,7 +349,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s PLUGIN.so\n", argv[0]);
 		return 2;
 	}
-	if (!can_run())
+	if (!pvhost_can_run_lxc("restart", false))
 		return SKIP_CODE;
 	plugin_path = argv[1];
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1446,6 +1446,67 @@ static void test_cgroup_base_from_proc_self_cgroup(void **state)
 	assert_false(cgroup_base_of("0::relative", false, out, sizeof(out)));
 }
 
+/* Where privileged LXC puts its cgroups: init's, less a systemd scope. */
+static void test_lxc_bases_cut_a_last_init_scope(void **state)
+{
+	static const struct {
+		const char *line;
+		int n;
+		const char *first, *second;
+	} rows[] = {
+		{ "0::/", 1, "/sys/fs/cgroup", NULL },
+		{ "0::/init.scope", 2, "/sys/fs/cgroup/init.scope",
+		  "/sys/fs/cgroup" },
+		{ "0::/a/init.scope", 2, "/sys/fs/cgroup/a/init.scope",
+		  "/sys/fs/cgroup/a" },
+		{ "0::/system.slice/x.service", 1,
+		  "/sys/fs/cgroup/system.slice/x.service", NULL },
+		{ "0::/init.scope.x", 1, "/sys/fs/cgroup/init.scope.x", NULL },
+		{ "garbage", 0, NULL, NULL },
+	};
+	char out[2][PATH_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(lxc_bases_of(rows[i].line, false, out),
+				 rows[i].n);
+		if (rows[i].n > 0)
+			assert_string_equal(out[0], rows[i].first);
+		if (rows[i].n > 1)
+			assert_string_equal(out[1], rows[i].second);
+	}
+	assert_true(cgroup_root_of("4:memory:/system.slice/x.service", true,
+				   out[0], PATH_MAX));
+	assert_string_equal(out[0], "/sys/fs/cgroup/memory");
+	assert_true(cgroup_root_of("0::/init.scope", true, out[0], PATH_MAX));
+	assert_string_equal(out[0], "/sys/fs/cgroup/unified");
+	assert_false(cgroup_root_of("garbage", true, out[0], PATH_MAX));
+}
+
+/* Every name LXC 4.x and later gives a container's cgroups, and no other. */
+static void test_lxc_cgroup_names_of_a_container(void **state)
+{
+	static const struct {
+		const char *entry;
+		long want;
+	} rows[] = {
+		{ "lxc.monitor.app", 0 },    { "lxc.payload.app", 0 },
+		{ "lxc.monitor.app-1", 1 },  { "lxc.payload.app-12", 12 },
+		{ "lxc.monitor.app-", -1 },  { "lxc.monitor.app-0", -1 },
+		{ "lxc.monitor.app-1x", -1 }, { "lxc.monitor.apps", -1 },
+		{ "lxc.monitor.ap", -1 },    { "lxc.pivot", -1 },
+		{ "lxc", -1 },               { "app", -1 },
+		{ "lxc.payload.app.1", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (lxc_cgroup_of(rows[i].entry, "app") != rows[i].want)
+			fail_msg("'%s': %ld, not %ld", rows[i].entry,
+				 lxc_cgroup_of(rows[i].entry, "app"),
+				 rows[i].want);
+}
+
 static void test_cgroup_mode_from_statfs(void **state)
 {
 	(void)state;
@@ -1908,8 +1969,12 @@ static void test_overlay_gets_configs_as_top_lower_layer(void **state)
 	assert_int_equal(overlay_with_configs("/rootfs", "/cfg", out,
 					      sizeof(out)),
 			 0);
+	/* A size the compiler cannot see: gcc -O3 would otherwise flag the
+	 * truncation this case is about (-Wformat-truncation). */
+	volatile size_t small = 10;
+
 	assert_int_equal(overlay_with_configs("overlayfs:/lo:/up", "/cfg", out,
-					      10),
+					      small),
 			 -1);
 }
 
@@ -2749,6 +2814,32 @@ static void test_mount_target_rewritten_with_the_original_kept(void **state)
 	free(out);
 }
 
+/* a link in the image must not smuggle a second line into the config */
+static void test_link_to_a_path_with_a_newline_is_left_alone(void **state)
+{
+	struct rootfs_layers l = { .n = 1 };
+	char root[PATH_MAX], link[PATH_MAX + 16];
+	const char in[] = "lxc.mount.entry = /a x none bind 0 0\n";
+	char *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/root", sandbox);
+	assert_int_equal(mkdir_parents(root, 0755), 0);
+	snprintf(link, sizeof(link), "%s/x", root);
+	assert_int_equal(symlink("y\nlxc.hook.pre-start = /bin/false", link),
+			 0);
+	snprintf(l.dir[0], sizeof(l.dir[0]), "%s", root);
+	assert_int_equal(plan_lines("p", &l, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, in);
+	free(out);
+	unlink(link);
+	assert_int_equal(symlink("with blank", link), 0);
+	assert_int_equal(plan_lines("p", &l, in, strlen(in), &out, &len), 0);
+	assert_string_equal(out, in);
+	free(out);
+}
+
 static void test_absolute_spec_resolves_from_the_config_folder(void **state)
 {
 	static const char *const cases[][2] = {
@@ -2846,6 +2937,8 @@ int main(int argc, char **argv)
 		T(test_parse_version),
 		T(test_cgroup_mode_from_statfs),
 		T(test_cgroup_base_from_proc_self_cgroup),
+		T(test_lxc_bases_cut_a_last_init_scope),
+		T(test_lxc_cgroup_names_of_a_container),
 		T(test_run_tool_reports_exit_codes_and_output),
 		T(test_run_tool_kills_at_deadline),
 		T(test_run_tool_copes_with_a_host_that_reaps),
@@ -2874,6 +2967,7 @@ int main(int argc, char **argv)
 		T(test_fork_keys_are_commented_and_the_rest_kept),
 		T(test_origin_mkdir_makes_the_source_and_is_dropped),
 		T(test_mount_target_rewritten_with_the_original_kept),
+		T(test_link_to_a_path_with_a_newline_is_left_alone),
 		cmocka_unit_test(
 			test_absolute_spec_resolves_from_the_config_folder),
 		cmocka_unit_test(test_lxc_log_lines_give_level_and_first_error),
