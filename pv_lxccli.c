@@ -2,12 +2,14 @@
 /*
  * pv_lxccli: Pantavisor's LXC runtime plugin on the stock LXC tools.
  *
- * Start writes the platform's config, merged with what Pantavisor needs, to
- * PV_LXCCLI_RUNDIR/<name>/config and hands the slow part (lxc-start, then
- * lxc-info for the pid) to a double-forked helper, so the core's event loop
- * is never blocked and no zombie is left whether or not the core reaps.
- * Stop hands lxc-stop to a helper the same way. The console is a PTY pair:
- * the slave path goes to LXC, the master to the core.
+ * Start checks the platform's values, resolves what needs the core and
+ * hands the rest (reading and merging the config into
+ * PV_LXCCLI_RUNDIR/<name>/config, lxc-start, then lxc-info for the pid) to
+ * a helper, so the core's event loop is never blocked and no zombie is left
+ * whether or not the core reaps. Stop hands lxc-stop to a helper the same
+ * way. A helper is this .so run as a program (see "helpers"), never a copy
+ * of the core. The console is a PTY pair: the slave path goes to LXC, the
+ * master to the core.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -4359,8 +4361,9 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	struct wire w = { 0 };
 	int status[2], job = -1;
 	int keep[5], k = 0;
-	char jobnum[16];
-	char *argv[] = { HELPER_ARGV0, jobnum, "start", p->name, NULL };
+	char jobnum[16], pipenum[16];
+	char *argv[] = { HELPER_ARGV0, jobnum, "start", p->name, pipenum,
+			 NULL };
 	int ret;
 
 	if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -4386,6 +4389,7 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 		goto out;
 	}
 	snprintf(jobnum, sizeof(jobnum), "%d", job);
+	snprintf(pipenum, sizeof(pipenum), "%d", pipefd);
 	keep[k++] = job;
 	keep[k++] = pipefd;
 	keep[k++] = status[1];
@@ -5101,8 +5105,23 @@ static void keep_job_fds(const struct start_ctx *s, const struct stop_job *j)
 }
 
 /*
+ * A job this helper cannot read (say a .so replaced on disk by one whose
+ * job differs: JOB_MAGIC) still gives the core its -1.
+ */
+static __attribute__((noreturn)) void helper_fails(int argc, char **argv)
+{
+	pid_t failed = -1;
+	int fd = argc > 4 ? atoi(argv[4]) : -1;
+
+	if (fd >= 3 && write(fd, &failed, sizeof(failed)) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/*
  * The helper program: argv is { HELPER_ARGV0, job fd, "start" | "stop",
- * name }. Its lines go to stderr (and a start's logfd): see helper_line.
+ * name, and for a start the pid pipe }. Its lines go to stderr (and a
+ * start's logfd): see helper_line.
  */
 static __attribute__((noreturn, unused)) void helper_main(int argc,
 						       char **argv)
@@ -5122,7 +5141,7 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 	if (ret) {
 		plog(PV_LOG_ERROR, "helper cannot read its job (fd %d): %s", fd,
 		     strerror(-ret));
-		_exit(1);
+		helper_fails(argc, argv);
 	}
 	close(fd);
 	r.p = buf;
@@ -5134,7 +5153,7 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 		helper_rundir = get_str(&r);
 		s = calloc(1, sizeof(*s));
 		if (!s)
-			_exit(1);
+			helper_fails(argc, argv);
 		start_from_wire(&r, s, &t);
 	} else if (!strcmp(helper_rundir, "stop")) {
 		helper_rundir = get_str(&r);
@@ -5143,14 +5162,15 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 		r.bad = true;
 	}
 	if (r.bad) {
-		plog(PV_LOG_ERROR, "helper job of '%s' is malformed",
+		plog(PV_LOG_ERROR, "helper job of '%s' is malformed (a plugin "
+				   "of another version on disk than loaded?)",
 		     argc > 3 ? argv[3] : "?");
-		_exit(1);
+		helper_fails(argc, argv);
 	}
 	keep_job_fds(s, &stop);
 	if (strlen(helper_rundir) >= sizeof(helper_rundir_buf)) {
 		plog(PV_LOG_ERROR, "runtime folder '%s' too long", helper_rundir);
-		_exit(1);
+		helper_fails(argc, argv);
 	}
 	snprintf(helper_rundir_buf, sizeof(helper_rundir_buf), "%s",
 		 helper_rundir);

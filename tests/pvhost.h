@@ -134,10 +134,10 @@ struct pvhost {
 	unsigned int ring_next;	     /* total lines ever logged */
 	unsigned int instance_calls; /* calls to the injected instance fn */
 	/*
-	 * The plugin logs from its forked helpers too. Pantavisor's logger
-	 * writes to an fd, so those lines reach its log; here a child's vlog
-	 * writes its line to this pipe and the log queries drain it into the
-	 * ring first.
+	 * The plugin logs from its helpers too. A forked child's vlog writes
+	 * its line to this pipe; an exec'd helper, which has no vlog, writes
+	 * to its stderr, which is this pipe during start and stop (see
+	 * stderr_to_ring). The log queries drain it into the ring first.
 	 */
 	int child_log[2];
 	/* stderr of the host, and the plugin's own start and stop, which

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -132,11 +133,45 @@ static void test_loads_with_rtld_now_into_a_bare_host(void **state)
 	assert_null(dlsym(h, "__log"));
 }
 
+/*
+ * The .so is also the program of its helpers: run without a job it says
+ * so on stderr and exits 1, as its own loader (PT_INTERP) ran it.
+ */
+static void test_runs_as_a_program(void **state)
+{
+	char *argv[] = { (char *)plugin, NULL }, out[512];
+	int pipefd[2], st;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		execv(plugin, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	if (!strstr(out, "pv_lxccli: ERROR: helper cannot read its job"))
+		fail_msg("unexpected output: %s", out);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exports_exactly_the_entry_points),
 		cmocka_unit_test(test_loads_with_rtld_now_into_a_bare_host),
+		cmocka_unit_test(test_runs_as_a_program),
 	};
 
 	if (argc != 2) {
