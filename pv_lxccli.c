@@ -1183,6 +1183,30 @@ static void collect(pid_t pid, int out, long long deadline,
  * RELRO (read-only, but written by the loader: the one right below a
  * writable mapping of the same file) keep their pages.
  */
+/* "lo-hi perms offset dev inode path" of /proc/self/maps */
+static bool maps_line(const char *s, unsigned long *lo, unsigned long *hi,
+		      char perms[8], unsigned long *ino)
+{
+	char *end;
+
+	*lo = strtoul(s, &end, 16);
+	if (*end != '-')
+		return false;
+	*hi = strtoul(end + 1, &end, 16);
+	if (*end != ' ' || strlen(end + 1) < 5)
+		return false;
+	memcpy(perms, end + 1, 4);
+	perms[4] = '\0';
+	end += 5;
+	for (int field = 0; field < 2; field++) { /* offset, device */
+		while (*end == ' ')
+			end++;
+		end += strcspn(end, " \n");
+	}
+	*ino = strtoul(end, &end, 10);
+	return true;
+}
+
 static void drop_unused_pages(void)
 {
 	struct {
@@ -1212,8 +1236,7 @@ static void drop_unused_pages(void)
 
 		next = strchr(line, '\n');
 		next = next ? next + 1 : line + strlen(line);
-		if (more && sscanf(line, "%lx-%lx %7s %*x %*s %lu", &lo[k],
-				   &hi[k], perms[k], &ino[k]) != 4)
+		if (more && !maps_line(line, &lo[k], &hi[k], perms[k], &ino[k]))
 			continue;
 		if (n > 0 && ino[p] && perms[p][1] == '-' &&
 		    perms[p][3] == 'p' &&
@@ -1228,6 +1251,7 @@ static void drop_unused_pages(void)
 	}
 	/* last, so that reading the list faults nothing back in */
 	for (size_t i = 0; i < n_drop; i++)
+		/* NOLINTNEXTLINE(performance-no-int-to-ptr): from the maps */
 		madvise((void *)drop[i].lo, drop[i].hi - drop[i].lo,
 			MADV_DONTNEED);
 }
@@ -3199,7 +3223,7 @@ fail:
  * inherits: every fd of the core is close-on-exec, or closed by the helper.
  */
 #define HELPER_ARGV0 "pv_lxccli-helper"
-#define SPAWN_STACK (64 * 1024)
+#define SPAWN_STACK ((size_t)64 * 1024)
 
 /* The program a helper runs: the .so itself; the unit tests set their own. */
 static char helper_exe[PATH_MAX];
@@ -3379,11 +3403,11 @@ static struct spawn_area *area_new(const char *path, char *const argv[],
 	a->tid = -1;
 	a->report = report;
 	strcpy(a->path, path);
-	for (; keep[k] != -1 && k < ARRAY_SIZE(a->keep) - 1; k++)
+	for (; k < ARRAY_SIZE(a->keep) - 1 && keep[k] != -1; k++)
 		a->keep[k] = keep[k];
 	a->keep[k] = -1;
-	p = a->strings;
-	env = (char **)(void *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+	/* the struct's size is a multiple of a pointer's alignment */
+	env = (char **)(void *)a->strings;
 	p = (char *)(env + n_env + 1);
 	for (size_t i = 0; i < n_env; i++) {
 		env[i] = strcpy(p, environ[i]);
@@ -5073,7 +5097,7 @@ static int read_job(int fd, char **out, size_t *len)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (st.st_size <= 0 || st.st_size > 64 * 1024 * 1024)
+	if (st.st_size <= 0 || st.st_size > 64LL * 1024 * 1024)
 		return -EINVAL;
 	buf = malloc((size_t)st.st_size);
 	if (!buf)
@@ -5104,6 +5128,15 @@ static void keep_job_fds(const struct start_ctx *s, const struct stop_job *j)
 	each_fd(close_unless, keep);
 }
 
+/* An fd number of the helper's argv; -1 if it is none. */
+static int fd_arg(const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	return *v && !*end && n >= 0 && n <= INT_MAX ? (int)n : -1;
+}
+
 /*
  * A job this helper cannot read (say a .so replaced on disk by one whose
  * job differs: JOB_MAGIC) still gives the core its -1.
@@ -5111,7 +5144,7 @@ static void keep_job_fds(const struct start_ctx *s, const struct stop_job *j)
 static __attribute__((noreturn)) void helper_fails(int argc, char **argv)
 {
 	pid_t failed = -1;
-	int fd = argc > 4 ? atoi(argv[4]) : -1;
+	int fd = argc > 4 ? fd_arg(argv[4]) : -1;
 
 	if (fd >= 3 && write(fd, &failed, sizeof(failed)) < 0)
 		_exit(2);
@@ -5132,7 +5165,7 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 	struct wire_rd r = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = argc > 1 ? atoi(argv[1]) : -1, ret;
+	int fd = argc > 1 ? fd_arg(argv[1]) : -1, ret;
 
 	helper_min = PV_LOG_INFO;
 	reset_signals(); /* the core blocked all of them for the exec */
