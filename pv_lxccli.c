@@ -3299,12 +3299,12 @@ static int spawn_helper_waiting(char *const argv[], const int *keep)
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &r);
 	if (mid < 0)
 		err = errno;
+	else
+		waitpid(mid, &st, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	munmap(stack, 2 * SPAWN_STACK);
 	if (mid < 0)
 		return -err;
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
 	return r.err ? -r.err : 0;
 }
 
@@ -3375,6 +3375,7 @@ static int spawn_free_middle_fn(void *arg)
 		  a, NULL, NULL, &a->tid) < 0) {
 		a->err = errno;
 		a->tid = 0;
+		_exit(1); /* the status says it where memory is not shared */
 	}
 	_exit(0);
 }
@@ -3445,23 +3446,30 @@ static int spawn_helper(char *const argv[], const int *keep, int report)
 				 NULL;
 	if (!a) /* sixteen helpers not exec'd yet, or no memory */
 		return spawn_helper_waiting(argv, keep);
+	/* blocked until the middle is reaped here, so its status is ours */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	mid = clone(spawn_free_middle_fn, (char *)a + a->len - SPAWN_STACK,
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	if (mid < 0)
 		err = errno;
+	else if (waitpid(mid, &st, 0) != mid)
+		st = 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (mid < 0) {
 		munmap(a, a->len);
 		return -err;
 	}
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
 	if (!a->tid && a->err) { /* no clone, or an execve that failed */
 		err = a->err;
 		munmap(a, a->len);
 		return -err;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
+		/* a middle that was a copy (valgrind turns CLONE_VM with
+		 * CLONE_VFORK into a fork) could not start the helper */
+		munmap(a, a->len);
+		return spawn_helper_waiting(argv, keep);
 	}
 	areas[slot] = a;
 	return 0;
