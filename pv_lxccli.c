@@ -2658,7 +2658,8 @@ static int resolve_target(const struct rootfs_layers *l,
 				       const char *target, char *out,
 				       size_t size)
 {
-	static const struct rootfs_layers none; /* lexical normalisation */
+	/* no layers: lexical normalisation; bss, not 32 KiB of .rodata */
+	static struct rootfs_layers none;
 	char plain[PATH_MAX];
 	struct walk w;
 	int ret;
