@@ -173,6 +173,20 @@ run_ctest() {
 	(cd "$build" && "${cmd[@]}")
 }
 
+# The helper program itself under qemu-user: the unit and symbol tests
+# cannot execve() it from an emulated process (tests/CMakeLists.txt). Run
+# through the target's loader, without a job it must say so and exit 1.
+helper_program_check() {
+	local build=$1 qemu=$2 triplet=$3 ldso=$4 out rc=0
+	out=$("$qemu" "/usr/$triplet/lib/$ldso" --library-path \
+		"/usr/$triplet/lib" "$build/pv_lxccli.so" 2>&1) || rc=$?
+	if [ $rc -ne 1 ] || ! grep -q 'helper cannot read its job' <<<"$out"; then
+		log "the helper program under $qemu: exit $rc: $out"
+		return 1
+	fi
+	log "the helper program runs under $qemu: exit 1, '$out'"
+}
+
 variant() {
 	local v=$1 build=$src/build-$1 args=() tmpfs=no
 	case $v in
@@ -203,7 +217,17 @@ variant() {
 	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DBUILD_TESTING=ON -DPV_LXCCLI_WERROR=ON "${args[@]}"
 	cmake --build "$build" -j"$jobs"
-	run_ctest "$build" "$tmpfs"
+	run_ctest "$build" "$tmpfs" || return
+	case $v in
+	armhf | armhf-t64)
+		helper_program_check "$build" qemu-arm arm-linux-gnueabihf \
+			ld-linux-armhf.so.3
+		;;
+	arm64)
+		helper_program_check "$build" qemu-aarch64 aarch64-linux-gnu \
+			ld-linux-aarch64.so.1
+		;;
+	esac
 }
 
 # One line per variant: result, ctest's count, what the plugin was built as.

@@ -861,7 +861,7 @@ struct target_case {
 	const char *tree[6];
 	const char *layers; /* one letter a layer folder, top first */
 	const char *target;
-	const char *want; /* "resolved (return)" or "error: strerror" */
+	const char *want; /* "resolved (return)" or "error: ELOOP" */
 };
 
 /* Runs each case in a folder of its own, naming the target on failure. */
@@ -881,9 +881,11 @@ static void run_target_cases(const struct target_case *c, size_t n)
 			snprintf(l.dir[k], sizeof(l.dir[k]), "%s/%c", base,
 				 c[i].layers[k]);
 		ret = resolve_target(&l, c[i].target, out, sizeof(out));
+		/* errno names, not strerror(): musl's texts differ */
 		if (ret < 0)
 			snprintf(got, sizeof(got), "%s => error: %s",
-				 c[i].target, strerror(-ret));
+				 c[i].target,
+				 ret == -ELOOP ? "ELOOP" : strerror(-ret));
 		else
 			snprintf(got, sizeof(got), "%s => %s (%d)", c[i].target,
 				 out, ret);
@@ -939,11 +941,11 @@ static const struct target_case link_cases[] = {
 	{ { "l/a -> b", "l/b -> a" },
 	  "l",
 	  "a/x",
-	  "error: Too many levels of symbolic links" },
+	  "error: ELOOP" },
 	{ { "l/s -> s/x" },
 	  "l",
 	  "s",
-	  "error: Too many levels of symbolic links" },
+	  "error: ELOOP" },
 	{ { NULL }, "l", "pantavisor/logs", "pantavisor/logs (0)" },
 };
 
@@ -1666,12 +1668,28 @@ static pid_t read_pid(int fd)
 	return pid;
 }
 
+/*
+ * Under qemu-user (cross builds in CI) this program cannot execve() the
+ * helper program, a program of the target: see tests/CMakeLists.txt.
+ */
+static void skip_if_emulated(void)
+{
+	if (!getenv("PV_LXCCLI_EMULATED"))
+		return;
+	print_message("SKIP: under qemu-user this program cannot execve() the "
+		      "helper program (tests/ci-embedded.sh runs it under "
+		      "qemu-user itself)\n");
+	skip();
+}
+
 static void test_registry_start_getfd_stop(void **state)
 {
-	char *old_path = strdup(getenv("PATH"));
+	char *old_path;
 	struct pv_platform p;
 	char fake[16];
 	int fds, pipefd[2], fl;
+	skip_if_emulated();
+	old_path = strdup(getenv("PATH"));
 
 	(void)state;
 	install_fake_tools();
@@ -1722,9 +1740,11 @@ static void test_registry_start_getfd_stop(void **state)
 
 static void test_registry_failed_start_is_never_handed_out(void **state)
 {
-	char *old_path = strdup(getenv("PATH"));
+	char *old_path;
 	struct pv_platform p;
 	int fds, pipefd[2];
+	skip_if_emulated();
+	old_path = strdup(getenv("PATH"));
 
 	(void)state;
 	make_conf();
@@ -1749,11 +1769,13 @@ static void test_registry_failed_start_is_never_handed_out(void **state)
 
 static void test_registry_without_capture_has_no_console(void **state)
 {
-	char *old_path = strdup(getenv("PATH"));
+	char *old_path;
 	struct pv_platform p;
 	char fake[16], cfg[512], *text;
 	size_t len;
 	int pipefd[2];
+	skip_if_emulated();
+	old_path = strdup(getenv("PATH"));
 
 	(void)state;
 	install_fake_tools();
