@@ -437,7 +437,8 @@ static void on_monitor_signal(int sig)
  * takes to return. It writes "clean" to result if it got to the end, or
  * "hup" if the console was hung up under it.
  */
-static int fake_monitor_main(const char *result, const char *tty)
+static int fake_monitor_main(const char *result, const char *tty,
+			     const char *ready)
 {
 	struct sigaction sa = { .sa_handler = on_monitor_signal };
 	struct timespec linger = { 0, 500 * 1000 * 1000 };
@@ -451,6 +452,8 @@ static int fake_monitor_main(const char *result, const char *tty)
 	fd = open(tty, O_RDWR); /* no O_NOCTTY: LXC's monitor does the same */
 	if (fd < 0)
 		return 1;
+	/* set up: the fake lxc-start may return (its read ends) */
+	write_bytes(ready, "up\n", 3, 0600);
 	while (!monitor_term && !monitor_hup)
 		sigsuspend(&none);
 	if (!monitor_hup)
@@ -495,12 +498,16 @@ static const char fake_tool[] =
 	"\t\techo \"flt-fake-lxc-log: starting $name\" > \"$logf\"\n"
 	"\tif [ -n \"$FLT_MONITOR\" ]; then\n"
 	"\t\ttty=$(sed -n 's/^lxc.console.path = //p' \"$conf\")\n"
+	"\t\tready=\"$FLT_DIR/ready.$name\"\n"
+	"\t\trm -f \"$ready\"; mkfifo \"$ready\"\n"
 	"\t\t\"$FLT_SELF\" --fake-monitor \"$FLT_DIR/monitor.$name\" \\\n"
-	"\t\t\t\"$tty\" </dev/null >/dev/null 2>&1 &\n"
-	"\telse\n"
+	"\t\t\t\"$tty\" \"$ready\" </dev/null >/dev/null 2>&1 &\n"
+	"\t\techo $! > \"$pidf\"\n"
+	"\t\tread x < \"$ready\" # like LXC: back once it runs\n"
+	"\t\treturn\n"
+	"\tfi\n"
 	"\t\"$FLT_SELF\" --fake-init \"$FLT_DIR\" \\\n"
 	"\t\t</dev/null >/dev/null 2>&1 &\n"
-	"\tfi\n"
 	"\techo $! > \"$pidf\"\n"
 	"}\n"
 	"case $tool in\n"
@@ -2642,8 +2649,8 @@ int main(int argc, char **argv)
 	ssize_t n;
 	int ret;
 
-	if (argc == 4 && !strcmp(argv[1], "--fake-monitor"))
-		return fake_monitor_main(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "--fake-monitor"))
+		return fake_monitor_main(argv[2], argv[3], argv[4]);
 	if (argc >= 2 && !strcmp(argv[1], "--fake-init")) {
 		for (;;)
 			pause();
