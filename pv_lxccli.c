@@ -3165,6 +3165,20 @@ static int lock_instance(const char *name, const char *file, int timeout_s)
 	return fd;
 }
 
+/* <rundir>/<name>, made if missing, opened without following a link. */
+static int open_runtime_dir(const char *name)
+{
+	char dir[PATH_MAX];
+	int dfd;
+
+	snprintf(dir, sizeof(dir), "%s/%s", run_dir(), name);
+	dfd = open_dir_nofollow(dir);
+	if (dfd < 0)
+		plog(PV_LOG_ERROR, "runtime folder '%s': %s", dir,
+		     strerror(-dfd));
+	return dfd;
+}
+
 /*
  * Waits until the previous instance of the name is gone: its stop helper
  * (then released) and its monitor (the lock kept, for this instance's
@@ -3172,17 +3186,12 @@ static int lock_instance(const char *name, const char *file, int timeout_s)
  */
 static int wait_previous_instance(const char *name)
 {
-	char dir[PATH_MAX];
 	int stop, inst;
 
 	/* a first start: the folder the config goes to, made without links */
-	snprintf(dir, sizeof(dir), "%s/%s", run_dir(), name);
-	stop = open_dir_nofollow(dir);
-	if (stop < 0) {
-		plog(PV_LOG_ERROR, "runtime folder '%s': %s", dir,
-		     strerror(-stop));
+	stop = open_runtime_dir(name);
+	if (stop < 0)
 		return -1;
-	}
 	close(stop);
 	stop = lock_instance(name, LOCK_STOP, PV_LXCCLI_START_TIMEOUT);
 	if (stop < 0)
@@ -3199,8 +3208,8 @@ fail:
 				   "end",
 		     name, PV_LXCCLI_START_TIMEOUT);
 	else
-		plog(PV_LOG_ERROR, "cannot lock '%s' for '%s': %s", dir, name,
-		     strerror(-stop));
+		plog(PV_LOG_ERROR, "cannot lock '%s/%s' for '%s': %s",
+		     run_dir(), name, name, strerror(-stop));
 	return -1;
 }
 
@@ -4313,20 +4322,15 @@ static int link_run_json(int dfd, const char *conf_file, const char *name)
 static int write_platform_config(struct start_ctx *s, const char *name,
 				 const char *conf_file)
 {
-	char dir[PATH_MAX];
 	int dfd, ret;
 
-	snprintf(dir, sizeof(dir), "%s/%s", run_dir(), name);
-	dfd = open_dir_nofollow(dir);
-	if (dfd < 0) {
-		plog(PV_LOG_ERROR, "runtime folder '%s': %s", dir,
-		     strerror(-dfd));
+	dfd = open_runtime_dir(name);
+	if (dfd < 0)
 		return dfd;
-	}
 	ret = write_config_file(dfd, &s->in, s->body, s->body_len);
 	if (ret)
-		plog(PV_LOG_ERROR, "cannot write '%s/config': %s", dir,
-		     strerror(-ret));
+		plog(PV_LOG_ERROR, "cannot write '%s/%s/config': %s", run_dir(),
+		     name, strerror(-ret));
 	else
 		ret = link_run_json(dfd, conf_file, name);
 	close(dfd);
