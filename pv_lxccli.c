@@ -32,6 +32,7 @@
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -443,6 +444,66 @@ static bool cfg_console_none(const char *text, size_t len)
 
 	return cfg_last_value(text, len, keys, v, sizeof(v)) &&
 	       !strcmp(v, "none");
+}
+
+/*
+ * A signal as LXC's sig_parse reads lxc.signal.halt: a number, or "SIG"
+ * and a name in any case, or SIGRTMIN+n / SIGRTMAX-n. -1 for anything else.
+ */
+static int parse_signal(const char *v)
+{
+	static const struct {
+		const char *name;
+		int num;
+	} names[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+		{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+		{ "IOT", SIGIOT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+		{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+		{ "TERM", SIGTERM }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },
+		{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+		{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
+		{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+		{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+		{ "POLL", SIGPOLL }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+	};
+	char *end;
+	long n;
+
+	if (strncasecmp(v, "SIG", 3)) {
+		n = strtol(v, &end, 10);
+		return *v && !*end && n > 0 && n <= SIGRTMAX ? (int)n : -1;
+	}
+	v += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcasecmp(v, names[i].name))
+			return names[i].num;
+	if (strncasecmp(v, "RTMIN+", 6) && strncasecmp(v, "RTMAX-", 6))
+		return -1;
+	n = strtol(v + 6, &end, 10);
+	if (!isdigit((unsigned char)v[6]) || *end || n > SIGRTMAX - SIGRTMIN)
+		return -1;
+	return (int)(toupper((unsigned char)v[3]) == 'I' ? SIGRTMIN + n :
+							  SIGRTMAX - n);
+}
+
+/*
+ * The halt signal a config sets, for the plugin to send it itself as
+ * lxc-stop would: 0 when it sets none (LXC's own rule then), -1 when the
+ * plugin cannot know (an lxc.include may set it; a value LXC would refuse).
+ */
+static int cfg_halt_signal(const char *text, size_t len)
+{
+	static const char *const halt[] = { "lxc.signal.halt", NULL };
+	static const char *const incl[] = { "lxc.include", NULL };
+	char v[32];
+
+	if (cfg_last_value(text, len, incl, NULL, 0))
+		return -1;
+	if (!cfg_last_value(text, len, halt, v, sizeof(v)))
+		return 0;
+	return parse_signal(v);
 }
 
 /*
@@ -1792,9 +1853,9 @@ static void remove_stale_cgroups(const char *name, int wait_ms)
 static int lxc_version_cached = -1;
 
 /*
- * Asked once per process. It runs in the core's loop, but only on the first
- * start and with a short deadline; failing to run it is left to the start
- * helper, which reports the missing tool on the pid pipe.
+ * Asked by the start helper, once per core process: the helper reports the
+ * version with its verdict and the core passes it to the next helpers. A
+ * missing tool is reported on the pid pipe by the start itself.
  */
 static int lxc_version(void)
 {
@@ -3010,6 +3071,8 @@ struct start_verdict {
 	pid_t pid;
 	int lxc_version; /* 0: not known */
 	int console_none;
+	int own_init; /* the pid was found, not printed: see "init, found" */
+	int halt;     /* see cfg_halt_signal */
 };
 
 
@@ -3029,6 +3092,8 @@ struct console_ent {
 	pid_t pid;
 	char conf_dir[PATH_MAX]; /* lxc-stop reads the config from there too */
 	int master, slave, keep, status_rd;
+	bool own_init; /* init was found, not printed: see "init, found" */
+	int halt;      /* cfg_halt_signal of its config */
 };
 
 static struct console_ent *ents;
@@ -3099,6 +3164,8 @@ static void ents_sweep(void)
 		if (n == sizeof(v) && v.pid > 0) {
 			e->state = ENT_RUNNING;
 			e->pid = v.pid;
+			e->own_init = v.own_init != 0;
+			e->halt = v.halt;
 			close_fd(&e->status_rd);
 			if (v.console_none) {
 				close_fd(&e->master);
@@ -3211,6 +3278,96 @@ fail:
 		plog(PV_LOG_ERROR, "cannot lock '%s/%s' for '%s': %s",
 		     run_dir(), name, name, strerror(-stop));
 	return -1;
+}
+
+/* ------------------------------------------------------------ init, found */
+
+/*
+ * lxc-start -d forks twice: its middle process exits and leaves LXC's
+ * monitor, which clones init into new namespaces. The start helper is a
+ * child subreaper, so the monitor becomes its child then. Once lxc-start
+ * has returned (the container is RUNNING), init is the one child of that
+ * one child, and pid 1 of a pid namespace of its own (NSpid). That is the
+ * pid lxc-info prints, found without a tool run (3 to 5 ms, most of it
+ * liblxc's start-up). It is taken only when all of it holds; anything else
+ * (a kernel without /proc/PID/task/TID/children, a shared pid namespace, a
+ * stray child) asks lxc-info, as before.
+ */
+static const char *proc_root = "/proc"; /* the unit tests set their own */
+
+/* The one child of pid's main thread; -1 when it has none or several. */
+static pid_t only_child(pid_t pid)
+{
+	char path[96], *buf, *end;
+	pid_t ret = -1;
+	size_t len;
+	long v;
+
+	snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc_root,
+		 (int)pid, (int)pid);
+	if (read_proc(path, &buf, &len))
+		return -1;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	while (*end == ' ' || *end == '\n')
+		end++;
+	if (!errno && end != buf && !*end && v > 1 && v <= INT_MAX)
+		ret = (pid_t)v;
+	free(buf);
+	return ret;
+}
+
+/* Whether pid is pid 1 of a pid namespace below ours: "NSpid: 4242 1". */
+static bool is_ns_init(pid_t pid)
+{
+	char path[64], *buf, *line, *tok, *save = NULL;
+	int fields = 0;
+	bool one = false, self = false;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
+	if (read_proc(path, &buf, &len))
+		return false;
+	line = strstr(buf, "\nNSpid:");
+	if (line) {
+		line[strcspn(line + 1, "\n") + 1] = '\0';
+		for (tok = strtok_r(line + 7, " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			if (fields++ == 0)
+				self = strtol(tok, NULL, 10) == (long)pid;
+			one = !strcmp(tok, "1");
+		}
+	}
+	free(buf);
+	return self && one && fields >= 2;
+}
+
+/* init of the container the helper's lxc-start left, or -1. */
+static pid_t init_below(pid_t self, pid_t *monitor)
+{
+	pid_t init;
+
+	*monitor = only_child(self);
+	if (*monitor < 0)
+		return -1;
+	init = only_child(*monitor);
+	return init > 0 && is_ns_init(init) ? init : -1;
+}
+
+/*
+ * The relay is the monitor's parent: it reaps it once the log has ended
+ * (the monitor is exiting then), and whatever else was left to it. A child
+ * still running then goes to the next reaper when the relay exits.
+ */
+static void reap_left_children(int monitor_fd)
+{
+	struct pollfd pfd = { monitor_fd, POLLIN, 0 };
+
+	if (monitor_fd >= 0)
+		while (poll(&pfd, 1, 1000) < 0 && errno == EINTR)
+			;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }
 
 /* ---------------------------------------------------------- helpers */
@@ -3669,13 +3826,13 @@ static void start_failed(struct log_relay *r, int lxc_log_rd,
 }
 
 static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
-				int lxc_log[2])
+				int lxc_log[2], int *monitor_fd, bool *own)
 {
 	struct argv_buf a;
 	struct tool_result r;
 	const char *bad;
 	char why[96], what[OUT_MAX + 128];
-	pid_t pid;
+	pid_t pid, monitor;
 	int ret;
 
 	/* 5.x: or it fails; 4.x: or they pile up */
@@ -3694,6 +3851,12 @@ static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
 		return -1;
 	}
 	/* lxc-start -d returns once the container is RUNNING: one look */
+	pid = init_below(getpid(), &monitor);
+	if (monitor > 0)
+		*monitor_fd = pidfd_of(monitor);
+	*own = pid > 0;
+	if (pid > 0)
+		return pid;
 	build_info_argv(&a, j->name, j->lxcpath);
 	ret = run_tool(a.v, PV_LXCCLI_TOOL_TIMEOUT * 1000, -1, &r);
 	pid = ret == 0 && r.exit_code == 0 ? parse_pid(r.out, r.out_len) : -1;
@@ -3737,13 +3900,18 @@ static void start_helper(struct start_job *j, int lock,
 			 struct start_verdict *v)
 {
 	struct log_relay rl = { .to = j->logfd, .min_level = j->loglevel };
-	int lxc_log[2] = { -1, -1 };
+	int lxc_log[2] = { -1, -1 }, monitor_fd = -1;
+	bool own = false;
 	pid_t pid = -1;
 
 	if (lock < 0)
 		goto report; /* logged */
 	alarm(PV_LXCCLI_START_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
 	enter_config_folder(j);
+	/* LXC's monitor becomes this helper's child: see "init, found" */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		plog(PV_LOG_DEBUG, "no subreaper for '%s': %s", j->name,
+		     strerror(errno));
 	if (pipe2(lxc_log, O_CLOEXEC) < 0) {
 		plog(PV_LOG_ERROR, "no pipe for the log of '%s': %s", j->name,
 		     strerror(errno));
@@ -3752,7 +3920,7 @@ static void start_helper(struct start_job *j, int lock,
 	/* LXC's log flows to the core from the first line on */
 	pass_from = lxc_log[0];
 	pass_relay = &rl;
-	pid = start_and_find_pid(j, &rl, lxc_log);
+	pid = start_and_find_pid(j, &rl, lxc_log, &monitor_fd, &own);
 	pass_from = -1;
 	pass_relay = NULL;
 	/* best effort; see above. The monitor leaves in ms: 1 s is plenty
@@ -3763,6 +3931,7 @@ report:
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
 	v->pid = pid;
+	v->own_init = own;
 	if (j->status_wr >= 0)
 		report_verdict(j->status_wr, v, j->name);
 	report_pid(j->pipefd, pid, j->name, "the core");
@@ -3771,12 +3940,20 @@ report:
 	alarm(0);
 	if (pid > 0) {
 		/* lives as long as the container: hold nothing of the core's */
-		int keep[] = { lxc_log[0], j->logfd, lock, -1 };
+		int from[] = { lxc_log[0], j->logfd, lock, monitor_fd };
+		int keep[ARRAY_SIZE(from) + 1], k = 0;
 
+		/* -1-terminated: a missing logfd must not end it early */
+		for (size_t i = 0; i < ARRAY_SIZE(from); i++)
+			if (from[i] >= 0)
+				keep[k++] = from[i];
+		keep[k] = -1;
 		each_fd(close_unless, keep);
 		drop_unused_pages();
 		relay_until_eof(&rl, lxc_log[0], -1);
 	}
+	reap_left_children(monitor_fd);
+	close_fd(&monitor_fd);
 	close_fd(&lxc_log[0]);
 	close_fd(&j->logfd);
 	close_fd(&lock); /* the monitor is gone: the next instance may start */
@@ -3788,6 +3965,8 @@ struct stop_job {
 	char lxcpath[PATH_MAX];
 	char config[PATH_MAX];
 	int console; /* the kept master, -1 without a console */
+	int init_fd; /* a pidfd of init, sent its halt signal; or -1 */
+	int halt;    /* the signal sent */
 };
 
 /*
@@ -3840,28 +4019,64 @@ static void stop_by_kill(struct stop_job *j)
 }
 
 /*
+ * Init was sent its halt signal in the call: it has until the stop timeout
+ * to go, as lxc-stop -t would give it, while the console is drained (a
+ * container that prints as it stops must not block on a full PTY).
+ */
+static bool init_exits(const struct stop_job *j, long long deadline)
+{
+	int console = j->console;
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd fds[2] = { { j->init_fd, POLLIN, 0 },
+					 { console, POLLIN, 0 } };
+		long long left = deadline - now_ms();
+
+		if (left <= 0)
+			return false;
+		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+			return false;
+		if (fds[0].revents)
+			return true;
+		/* a hung-up or broken console has nothing more to drain */
+		if ((fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) ||
+		    ((fds[1].revents & POLLIN) &&
+		     read(console, buf, sizeof(buf)) < 0 && errno != EAGAIN &&
+		     errno != EINTR))
+			console = -1;
+	}
+}
+
+/* The halt was sent in the call: wait for init, then kill if need be. */
+static void stop_sent(struct stop_job *j)
+{
+	long long deadline = now_ms() + PV_LXCCLI_STOP_TIMEOUT * 1000LL;
+
+	drop_unused_pages(); /* it waits: see drop_unused_pages */
+	if (init_exits(j, deadline)) {
+		plog(PV_LOG_INFO, "stopped '%s' (signal %d to init)", j->name,
+		     j->halt);
+		return;
+	}
+	plog(PV_LOG_WARN, "init of '%s' still runs %d s after its halt "
+			  "signal %d; killing it",
+	     j->name, PV_LXCCLI_STOP_TIMEOUT, j->halt);
+	stop_by_kill(j);
+}
+
+/*
  * lxc-stop alone: it exits 2 for a container that is not running, even one
  * LXC has forgotten, so asking lxc-info first would only cost a tool run
  * (about 3 ms) on every stop.
  */
-static void stop_helper(struct stop_job *j)
+static void stop_by_tool(struct stop_job *j)
 {
-	long long deadline = now_ms() + (PV_LXCCLI_STOP_TIMEOUT +
-					 2 * PV_LXCCLI_TOOL_TIMEOUT) * 1000LL;
 	struct argv_buf a;
 	struct tool_result r;
 	char why[96];
-	int ret, lock;
+	int ret;
 
-	/* held until this helper ends: see "one instance at a time" */
-	lock = lock_instance(j->name, LOCK_STOP, PV_LXCCLI_TOOL_TIMEOUT);
-	if (lock < 0 && lock != -ENOENT)
-		plog(PV_LOG_WARN, "stop of '%s' without its lock: %s", j->name,
-		     strerror(-lock));
-	alarm(PV_LXCCLI_STOP_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
-	if (chdir(j->conf_dir) < 0)
-		plog(PV_LOG_WARN, "cannot enter '%s' to stop '%s': %s",
-		     j->conf_dir, j->name, strerror(errno));
 	pass_from = j->console; /* read and dropped: see pass_from */
 	build_stop_argv(&a, j->name, j->lxcpath, j->config,
 			PV_LXCCLI_STOP_TIMEOUT, false);
@@ -3880,6 +4095,27 @@ static void stop_helper(struct stop_job *j)
 		stop_by_kill(j);
 	}
 	pass_from = -1;
+}
+
+static void stop_helper(struct stop_job *j)
+{
+	long long deadline = now_ms() + (PV_LXCCLI_STOP_TIMEOUT +
+					 2 * PV_LXCCLI_TOOL_TIMEOUT) * 1000LL;
+	int lock;
+
+	/* held until this helper ends: see "one instance at a time" */
+	lock = lock_instance(j->name, LOCK_STOP, PV_LXCCLI_TOOL_TIMEOUT);
+	if (lock < 0 && lock != -ENOENT)
+		plog(PV_LOG_WARN, "stop of '%s' without its lock: %s", j->name,
+		     strerror(-lock));
+	alarm(PV_LXCCLI_STOP_TIMEOUT + 3 * PV_LXCCLI_TOOL_TIMEOUT);
+	if (chdir(j->conf_dir) < 0)
+		plog(PV_LOG_WARN, "cannot enter '%s' to stop '%s': %s",
+		     j->conf_dir, j->name, strerror(errno));
+	if (j->init_fd >= 0)
+		stop_sent(j);
+	else
+		stop_by_tool(j);
 	if (j->console >= 0)
 		wait_console_hangup(j->console, deadline);
 }
@@ -4568,6 +4804,50 @@ out:
 
 /* ------------------------------------------------------------- stop */
 
+/*
+ * LXC's own choice when the config sets no halt signal: SIGRTMIN+3 when
+ * init blocks it (systemd), else SIGPWR.
+ */
+static int default_halt(pid_t pid)
+{
+	char path[64], *buf, *line;
+	unsigned long long blocked = 0;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
+	if (read_proc(path, &buf, &len))
+		return SIGPWR;
+	line = strstr(buf, "\nSigBlk:");
+	if (line)
+		blocked = strtoull(line + 8, NULL, 16);
+	free(buf);
+	return blocked & (1ULL << (SIGRTMIN + 3 - 1)) ? SIGRTMIN + 3 : SIGPWR;
+}
+
+/*
+ * The graceful halt, sent in the call as the liblxc plugin does, when the
+ * plugin found init itself and knows its halt signal: lxc-stop would send
+ * the same after 3 to 5 ms of its own start-up. Returns a pidfd of init
+ * for the stop helper to wait on, or -1: the helper then runs lxc-stop -t.
+ */
+static int send_halt(const struct console_ent *e, int *sig)
+{
+	int pfd;
+
+	if (!e || e->state != ENT_RUNNING || !e->own_init || e->halt < 0)
+		return -1;
+	pfd = pidfd_of(e->pid); /* the process now, whatever its pid later */
+	if (pfd < 0)
+		return -1;
+	*sig = e->halt ? e->halt : default_halt(e->pid);
+#ifdef SYS_pidfd_send_signal
+	if (syscall(SYS_pidfd_send_signal, pfd, *sig, NULL, 0) == 0)
+		return pfd;
+#endif
+	close(pfd); /* gone already, or no such call: lxc-stop decides */
+	return -1;
+}
+
 static void stop_to_wire(struct wire *w, const struct stop_job *j)
 {
 	put_str(w, JOB_MAGIC);
@@ -4578,6 +4858,8 @@ static void stop_to_wire(struct wire *w, const struct stop_job *j)
 	put_str(w, j->lxcpath);
 	put_str(w, j->config);
 	put_int(w, j->console);
+	put_int(w, j->init_fd);
+	put_int(w, j->halt);
 	put_int(w, conf_loglevel);
 	put_str(w, JOB_MAGIC);
 }
@@ -4589,7 +4871,7 @@ static void do_stop(struct pv_platform *p)
 	struct wire w = { 0 };
 	char jobnum[16];
 	char *argv[] = { HELPER_ARGV0, jobnum, "stop", NULL, NULL };
-	int keep[3] = { -1, -1, -1 }, job = -1, ret;
+	int keep[4] = { -1, -1, -1, -1 }, job = -1, ret;
 
 	if (!p || name_problem(p->name)) {
 		plog(PV_LOG_ERROR, "stop of an invalid platform refused");
@@ -4601,6 +4883,7 @@ static void do_stop(struct pv_platform *p)
 		plog(PV_LOG_WARN, "stop of '%s', which this plugin did not "
 				  "start or already stopped",
 		     p->name);
+	j.init_fd = -1;
 	if (build_path(P_LXCPATH, j.lxcpath, sizeof(j.lxcpath), NULL, NULL))
 		goto out;
 	strcpy(j.name, p->name);
@@ -4609,6 +4892,7 @@ static void do_stop(struct pv_platform *p)
 		 p->name);
 	/* the helper holds a master until the container is down */
 	j.console = e ? (e->keep >= 0 ? e->keep : e->master) : -1;
+	j.init_fd = send_halt(e, &j.halt);
 	stop_to_wire(&w, &j);
 	job = wire_to_fd(&w);
 	free(w.buf);
@@ -4619,10 +4903,12 @@ static void do_stop(struct pv_platform *p)
 	snprintf(jobnum, sizeof(jobnum), "%d", job);
 	argv[3] = j.name;
 	keep[0] = job;
-	keep[1] = j.console;
+	keep[1] = j.console >= 0 ? j.console : j.init_fd;
+	keep[2] = j.console >= 0 ? j.init_fd : -1;
 	ret = spawn_helper(argv, keep, -1);
 	close_fd(&job);
 fail:
+	close_fd(&j.init_fd);
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot start the stop helper of '%s' "
 				   "('%s'): %s",
@@ -5041,6 +5327,7 @@ static int plan_in_helper(struct start_ctx *s, const struct start_strs *t,
 	    (ret = plan_init_argv(s, t->exec, name, version)) ||
 	    (ret = plan_body(s, name)))
 		return ret;
+	v->halt = cfg_halt_signal(s->orig, s->orig_len);
 	if (cfg_console_none(s->orig, s->orig_len)) {
 		s->slave[0] = '\0'; /* the plugin closes the pair */
 		v->console_none = 1;
@@ -5077,7 +5364,7 @@ static void keep_only_job(struct start_ctx *s, struct start_job *j)
 
 static void start_main(struct start_ctx *s, const struct start_strs *t)
 {
-	struct start_verdict v = { -1, 0, 0 };
+	struct start_verdict v = { -1, 0, 0, 0, -1 };
 	struct start_job j;
 	int lock;
 
@@ -5096,6 +5383,8 @@ static void stop_from_wire(struct wire_rd *r, struct stop_job *j)
 	get_path(r, j->lxcpath, sizeof(j->lxcpath));
 	get_path(r, j->config, sizeof(j->config));
 	j->console = (int)get_int(r);
+	j->init_fd = (int)get_int(r);
+	j->halt = (int)get_int(r);
 	get_int(r); /* the LXC log level, the same scale as a start's */
 	if (strcmp(get_str(r), JOB_MAGIC))
 		r->bad = true;
@@ -5135,8 +5424,11 @@ static void keep_job_fds(const struct start_ctx *s, const struct stop_job *j)
 		keep[k++] = s->job.status_wr;
 		if (s->job.logfd >= 0)
 			keep[k++] = s->job.logfd;
-	} else if (j->console >= 0) {
-		keep[k++] = j->console;
+	} else {
+		if (j->console >= 0)
+			keep[k++] = j->console;
+		if (j->init_fd >= 0)
+			keep[k++] = j->init_fd;
 	}
 	each_fd(close_unless, keep);
 }

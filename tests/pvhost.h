@@ -185,6 +185,8 @@ void pvhost_unload(struct pvhost *h);
 bool pvhost_log_contains(struct pvhost *h, const char *needle);
 /* Number of those lines containing needle. */
 int pvhost_log_count(struct pvhost *h, const char *needle);
+/* Waits, on the helpers' log pipe, until a line contains needle. */
+bool pvhost_log_wait(struct pvhost *h, const char *needle, int timeout_ms);
 void pvhost_log_clear(struct pvhost *h);
 /* The injected vlog, for host notes in the same stream (module "pvhost"). */
 void pvhost_vlog(char *module, int level, const char *fmt, ...)

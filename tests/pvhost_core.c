@@ -360,6 +360,23 @@ int pvhost_log_count(struct pvhost *h, const char *needle)
 	return count;
 }
 
+bool pvhost_log_wait(struct pvhost *h, const char *needle, int timeout_ms)
+{
+	double deadline = pvhost_now_ms() + timeout_ms;
+
+	while (!pvhost_log_contains(h, needle)) {
+		struct pollfd pfd = { h->child_log[0], POLLIN, 0 };
+		int left = ms_left(deadline);
+
+		if (left <= 0)
+			return false;
+		/* a helper's next line, or the deadline */
+		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
+			return false;
+	}
+	return true;
+}
+
 void pvhost_log_clear(struct pvhost *h)
 {
 	drain_child_log(h);

@@ -794,7 +794,7 @@ static void test_generated_config_runs_by_hand(void **state)
 static void test_stop_is_graceful_after_the_core_closed_the_console(void **state)
 {
 	struct pvhost_plat pl;
-	char *log;
+	char *log, want[96];
 
 	(void)state;
 	clear_init_log();
@@ -808,6 +808,43 @@ static void test_stop_is_graceful_after_the_core_closed_the_console(void **state
 	assert_non_null(log);
 	if (!strstr(log, "pvhost-init: halting sig=USR1"))
 		fail_msg("init never ran its halt trap: %s", log);
+	/* the plugin found init itself and sent lxc.signal.halt in the call */
+	snprintf(want, sizeof(want), "stopped 'it-stop' (signal %d to init)",
+		 SIGUSR1);
+	if (!pvhost_log_wait(host, want, 2000))
+		fail_msg("no '%s'; plugin said:\n%s", want, recent_log());
+}
+
+/*
+ * An lxc.include may set the halt signal, which the plugin does not read:
+ * lxc-stop sends it then, as it reads the whole config.
+ */
+static void test_include_leaves_the_halt_to_lxc_stop(void **state)
+{
+	char inc[PATH_MAX], extra[PATH_MAX + 32], *log;
+	struct pvhost_plat pl;
+	int fd;
+
+	(void)state;
+	clear_init_log();
+	snprintf(inc, sizeof(inc), "%s/it-incl.conf", sandbox);
+	fd = open(inc, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(extra, sizeof(extra), "lxc.include = %s\n", inc);
+	make_platform(&pl, "it-incl", NULL, extra);
+	start_ok(&pl);
+	console_has(&pl, "pvhost-init: up");
+	stop_ok(&pl);
+	if (!pvhost_log_wait(host, "stopped 'it-incl'", 2000))
+		fail_msg("no stop line; plugin said:\n%s", recent_log());
+	if (pvhost_log_contains(host, "stopped 'it-incl' (signal"))
+		fail_msg("the plugin sent a halt signal it cannot know");
+	log = init_log();
+	assert_non_null(log);
+	if (!strstr(log, "pvhost-init: halting sig=USR1"))
+		fail_msg("lxc-stop did not send lxc.signal.halt: %s", log);
+	unlink(inc);
 }
 
 /* The core has closed its console fds: the plugin must keep the PTY
@@ -869,6 +906,8 @@ static void test_init_ignoring_halt_is_killed_by_the_fallback(void **state)
 	/* the plugin's lxc-stop killed it, before the core's 5 s SIGKILL */
 	assert_int_equal(killed, 0);
 	assert_true(pl.stop_gone_ms > 1000);
+	if (!pvhost_log_wait(host, "still runs 2 s after its halt", 1000))
+		fail_msg("no kill line; plugin said:\n%s", recent_log());
 	/* the stop took seconds, the call not */
 	if (pl.stop_call_ms > NO_BLOCK_MS)
 		fail_msg("pv_stop_container blocked %.1f ms", pl.stop_call_ms);
@@ -1603,6 +1642,7 @@ int main(int argc, char **argv)
 		T(test_lxc_log_reaches_logfd_until_the_end),
 		T(test_generated_config_runs_by_hand),
 		T(test_stop_is_graceful_after_the_core_closed_the_console),
+		T(test_include_leaves_the_halt_to_lxc_stop),
 		T(test_init_ignoring_halt_is_killed_by_the_fallback),
 		T(test_slow_start_does_not_block_the_call),
 		T(test_stop_is_graceful_when_init_prints_on_the_way_out),

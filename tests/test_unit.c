@@ -2901,6 +2901,110 @@ static void test_lxc_log_lines_give_level_and_first_error(void **state)
 	assert_int_equal(log_line_level("garbage", 7), -1);
 }
 
+/* ---- the halt signal and init, found ---- */
+
+static void test_halt_signal_is_read_as_lxc_reads_it(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_signal("SIGUSR1"), SIGUSR1);
+	assert_int_equal(parse_signal("sigpwr"), SIGPWR);
+	assert_int_equal(parse_signal("15"), SIGTERM);
+	assert_int_equal(parse_signal("SIGRTMIN+3"), SIGRTMIN + 3);
+	assert_int_equal(parse_signal("SIGRTMAX-1"), SIGRTMAX - 1);
+	/* what LXC refuses, or the plugin leaves to lxc-stop */
+	assert_int_equal(parse_signal("USR1"), -1);
+	assert_int_equal(parse_signal("SIG"), -1);
+	assert_int_equal(parse_signal(""), -1);
+	assert_int_equal(parse_signal("0"), -1);
+	assert_int_equal(parse_signal("99"), -1);
+	assert_int_equal(parse_signal("SIGRTMIN+"), -1);
+	assert_int_equal(parse_signal("SIGRTMIN+99"), -1);
+	assert_int_equal(parse_signal("SIGUSR1 x"), -1);
+}
+
+static void test_halt_signal_of_a_config(void **state)
+{
+	const char *none = "lxc.init.cmd = /sbin/init\n";
+	const char *two = "lxc.signal.halt = SIGTERM\n# x\n"
+			  "lxc.signal.halt = SIGUSR2\n";
+	const char *inc = "lxc.signal.halt = SIGTERM\n"
+			  "lxc.include = /etc/lxc/more.conf\n";
+	const char *bad = "lxc.signal.halt = SIGNOPE\n";
+
+	(void)state;
+	assert_int_equal(cfg_halt_signal(none, strlen(none)), 0);
+	assert_int_equal(cfg_halt_signal(two, strlen(two)), SIGUSR2);
+	assert_int_equal(cfg_halt_signal(inc, strlen(inc)), -1);
+	assert_int_equal(cfg_halt_signal(bad, strlen(bad)), -1);
+}
+
+/* A /proc of this test's making, as the kernel lays it out. */
+static void fake_proc(const char *dir, int pid, const char *children,
+		      const char *status)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%d/task/%d", dir, pid, pid);
+	assert_int_equal(mkdir_parents(path, 0755), 0);
+	if (children) {
+		snprintf(path, sizeof(path), "%s/%d/task/%d/children", dir,
+			 pid, pid);
+		write_text(path, children, 0644);
+	}
+	if (status) {
+		snprintf(path, sizeof(path), "%s/%d/status", dir, pid);
+		write_text(path, status, 0644);
+	}
+}
+
+static void test_init_is_the_one_child_of_the_one_child(void **state)
+{
+	char proc[PATH_MAX];
+	pid_t monitor;
+
+	(void)state;
+	snprintf(proc, sizeof(proc), "%s/proc", sandbox);
+	proc_root = proc;
+	fake_proc(proc, 100, "200 ", NULL);
+	fake_proc(proc, 200, "300 ", NULL);
+	fake_proc(proc, 300, "", "Name:\tinit\nNSpid:\t300\t1\nX:\t0\n");
+	assert_int_equal(init_below(100, &monitor), 300);
+	assert_int_equal(monitor, 200);
+	/* a shared pid namespace: not a container's init */
+	fake_proc(proc, 300, "", "Name:\tinit\nNSpid:\t300\n");
+	assert_int_equal(init_below(100, &monitor), -1);
+	fake_proc(proc, 300, "", "Name:\tinit\nNSpid:\t300\t7\n");
+	assert_int_equal(init_below(100, &monitor), -1);
+	/* two children, or none: lxc-info decides */
+	fake_proc(proc, 300, "", "Name:\tinit\nNSpid:\t300\t1\n");
+	fake_proc(proc, 200, "300 301 ", NULL);
+	assert_int_equal(init_below(100, &monitor), -1);
+	fake_proc(proc, 200, "", NULL);
+	assert_int_equal(init_below(100, &monitor), -1);
+	/* no children file (CONFIG_PROC_CHILDREN off) */
+	assert_int_equal(init_below(999, &monitor), -1);
+	assert_int_equal(monitor, -1);
+	proc_root = "/proc";
+}
+
+static void test_default_halt_follows_lxc_s_rule(void **state)
+{
+	unsigned long long rt3 = 1ULL << (SIGRTMIN + 3 - 1);
+	char proc[PATH_MAX], status[128];
+
+	(void)state;
+	snprintf(proc, sizeof(proc), "%s/proc", sandbox);
+	proc_root = proc;
+	snprintf(status, sizeof(status), "Name:\tsystemd\nSigBlk:\t%016llx\n",
+		 rt3 | 1);
+	fake_proc(proc, 42, NULL, status);
+	assert_int_equal(default_halt(42), SIGRTMIN + 3);
+	fake_proc(proc, 42, NULL, "Name:\tinit\nSigBlk:\t0000000000000000\n");
+	assert_int_equal(default_halt(42), SIGPWR);
+	assert_int_equal(default_halt(43), SIGPWR); /* gone: LXC's default */
+	proc_root = "/proc";
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /*
@@ -2993,6 +3097,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(
 			test_absolute_spec_resolves_from_the_config_folder),
 		cmocka_unit_test(test_lxc_log_lines_give_level_and_first_error),
+		cmocka_unit_test(test_halt_signal_is_read_as_lxc_reads_it),
+		cmocka_unit_test(test_halt_signal_of_a_config),
+		T(test_init_is_the_one_child_of_the_one_child),
+		T(test_default_halt_follows_lxc_s_rule),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
