@@ -2942,7 +2942,7 @@ static void test_halt_signal_of_a_config(void **state)
 static void fake_proc(const char *dir, int pid, const char *children,
 		      const char *status)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 64]; /* dir is a PATH_MAX buffer */
 
 	snprintf(path, sizeof(path), "%s/%d/task/%d", dir, pid, pid);
 	assert_int_equal(mkdir_parents(path, 0755), 0);
