@@ -447,8 +447,10 @@ static bool cfg_console_none(const char *text, size_t len)
 }
 
 /*
- * A signal as LXC's sig_parse reads lxc.signal.halt: a number, or "SIG"
- * and a name in any case, or SIGRTMIN+n / SIGRTMAX-n. -1 for anything else.
+ * A signal as LXC reads lxc.signal.halt, as far as the plugin follows it:
+ * a number (base 0: 010 is 8, as strtoul reads it for LXC), or "SIG" and a
+ * name in any case, or SIGRTMIN+n / SIGRTMAX-n. -1 for anything else,
+ * including a few forms LXC also takes: lxc-stop then decides.
  */
 static int parse_signal(const char *v)
 {
@@ -472,8 +474,11 @@ static int parse_signal(const char *v)
 	long n;
 
 	if (strncasecmp(v, "SIG", 3)) {
-		n = strtol(v, &end, 10);
-		return *v && !*end && n > 0 && n <= SIGRTMAX ? (int)n : -1;
+		n = strtol(v, &end, 0);
+		return isdigit((unsigned char)*v) && !*end && n > 0 &&
+			       n <= SIGRTMAX ?
+			       (int)n :
+			       -1;
 	}
 	v += 3;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -481,7 +486,7 @@ static int parse_signal(const char *v)
 			return names[i].num;
 	if (strncasecmp(v, "RTMIN+", 6) && strncasecmp(v, "RTMAX-", 6))
 		return -1;
-	n = strtol(v + 6, &end, 10);
+	n = strtol(v + 6, &end, 0);
 	if (!isdigit((unsigned char)v[6]) || *end || n > SIGRTMAX - SIGRTMIN)
 		return -1;
 	return (int)(toupper((unsigned char)v[3]) == 'I' ? SIGRTMIN + n :
@@ -491,7 +496,8 @@ static int parse_signal(const char *v)
 /*
  * The halt signal a config sets, for the plugin to send it itself as
  * lxc-stop would: 0 when it sets none (LXC's own rule then), -1 when the
- * plugin cannot know (an lxc.include may set it; a value LXC would refuse).
+ * plugin leaves it to lxc-stop (an lxc.include may set it; a value
+ * parse_signal does not take).
  */
 static int cfg_halt_signal(const char *text, size_t len)
 {
@@ -503,7 +509,7 @@ static int cfg_halt_signal(const char *text, size_t len)
 		return -1;
 	if (!cfg_last_value(text, len, halt, v, sizeof(v)))
 		return 0;
-	return parse_signal(v);
+	return strlen(v) < sizeof(v) - 1 ? parse_signal(v) : -1;
 }
 
 /*
@@ -3073,6 +3079,7 @@ struct start_verdict {
 	int console_none;
 	int own_init; /* the pid was found, not printed: see "init, found" */
 	int halt;     /* see cfg_halt_signal */
+	pid_t monitor; /* init's parent, when own_init */
 };
 
 
@@ -3094,6 +3101,7 @@ struct console_ent {
 	int master, slave, keep, status_rd;
 	bool own_init; /* init was found, not printed: see "init, found" */
 	int halt;      /* cfg_halt_signal of its config */
+	pid_t monitor; /* init's parent then */
 };
 
 static struct console_ent *ents;
@@ -3166,6 +3174,7 @@ static void ents_sweep(void)
 			e->pid = v.pid;
 			e->own_init = v.own_init != 0;
 			e->halt = v.halt;
+			e->monitor = v.monitor;
 			close_fd(&e->status_rd);
 			if (v.console_none) {
 				close_fd(&e->master);
@@ -3317,29 +3326,53 @@ static pid_t only_child(pid_t pid)
 	return ret;
 }
 
-/* Whether pid is pid 1 of a pid namespace below ours: "NSpid: 4242 1". */
-static bool is_ns_init(pid_t pid)
+/* What the plugin reads of an init's /proc/PID/status. */
+struct init_status {
+	pid_t ppid;
+	bool ns_init; /* pid 1 of a pid namespace below ours: "NSpid: 42 1" */
+	unsigned long long blocked; /* SigBlk */
+};
+
+static bool ns_init_line(char *line, pid_t pid)
 {
-	char path[64], *buf, *line, *tok, *save = NULL;
-	int fields = 0;
+	char *tok, *save = NULL;
 	bool one = false, self = false;
+	int fields = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	for (tok = strtok_r(line, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (fields++ == 0)
+			self = strtol(tok, NULL, 10) == (long)pid;
+		one = !strcmp(tok, "1");
+	}
+	return self && one && fields >= 2;
+}
+
+static bool read_init_status(pid_t pid, struct init_status *st)
+{
+	char path[64], *buf, *line;
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
 	if (read_proc(path, &buf, &len))
 		return false;
-	line = strstr(buf, "\nNSpid:");
-	if (line) {
-		line[strcspn(line + 1, "\n") + 1] = '\0';
-		for (tok = strtok_r(line + 7, " \t", &save); tok;
-		     tok = strtok_r(NULL, " \t", &save)) {
-			if (fields++ == 0)
-				self = strtol(tok, NULL, 10) == (long)pid;
-			one = !strcmp(tok, "1");
-		}
-	}
+	memset(st, 0, sizeof(*st));
+	if ((line = strstr(buf, "\nPPid:")))
+		st->ppid = (pid_t)strtol(line + 6, NULL, 10);
+	if ((line = strstr(buf, "\nSigBlk:")))
+		st->blocked = strtoull(line + 8, NULL, 16);
+	if ((line = strstr(buf, "\nNSpid:")))
+		st->ns_init = ns_init_line(line + 7, pid);
 	free(buf);
-	return self && one && fields >= 2;
+	return true;
+}
+
+static bool is_ns_init(pid_t pid)
+{
+	struct init_status st;
+
+	return read_init_status(pid, &st) && st.ns_init;
 }
 
 /* init of the container the helper's lxc-start left, or -1. */
@@ -3355,9 +3388,12 @@ static pid_t init_below(pid_t self, pid_t *monitor)
 }
 
 /*
- * The relay is the monitor's parent: it reaps it once the log has ended
- * (the monitor is exiting then), and whatever else was left to it. A child
- * still running then goes to the next reaper when the relay exits.
+ * The relay is the monitor's parent: once the log has ended (the monitor
+ * is exiting then) it waits for the monitor's exit, so that the instance
+ * lock is held until then. While the container runs the relay ignores
+ * SIGCHLD, so the kernel reaps the monitor and whatever was left to it;
+ * after a failed start the helper reaps what has exited, and what still
+ * runs goes to the next reaper when the helper exits.
  */
 static void reap_left_children(int monitor_fd)
 {
@@ -3826,7 +3862,7 @@ static void start_failed(struct log_relay *r, int lxc_log_rd,
 }
 
 static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
-				int lxc_log[2], int *monitor_fd, bool *own)
+				int lxc_log[2], int *monitor_fd, pid_t *parent)
 {
 	struct argv_buf a;
 	struct tool_result r;
@@ -3854,7 +3890,7 @@ static pid_t start_and_find_pid(struct start_job *j, struct log_relay *rl,
 	pid = init_below(getpid(), &monitor);
 	if (monitor > 0)
 		*monitor_fd = pidfd_of(monitor);
-	*own = pid > 0;
+	*parent = pid > 0 ? monitor : 0; /* 0: not found, lxc-info asked */
 	if (pid > 0)
 		return pid;
 	build_info_argv(&a, j->name, j->lxcpath);
@@ -3901,8 +3937,7 @@ static void start_helper(struct start_job *j, int lock,
 {
 	struct log_relay rl = { .to = j->logfd, .min_level = j->loglevel };
 	int lxc_log[2] = { -1, -1 }, monitor_fd = -1;
-	bool own = false;
-	pid_t pid = -1;
+	pid_t pid = -1, parent = 0;
 
 	if (lock < 0)
 		goto report; /* logged */
@@ -3920,7 +3955,7 @@ static void start_helper(struct start_job *j, int lock,
 	/* LXC's log flows to the core from the first line on */
 	pass_from = lxc_log[0];
 	pass_relay = &rl;
-	pid = start_and_find_pid(j, &rl, lxc_log, &monitor_fd, &own);
+	pid = start_and_find_pid(j, &rl, lxc_log, &monitor_fd, &parent);
 	pass_from = -1;
 	pass_relay = NULL;
 	/* best effort; see above. The monitor leaves in ms: 1 s is plenty
@@ -3931,7 +3966,8 @@ report:
 	/* the plugin first, so its getfd knows the verdict by the time the
 	 * core has read the pid */
 	v->pid = pid;
-	v->own_init = own;
+	v->own_init = parent > 0;
+	v->monitor = parent;
 	if (j->status_wr >= 0)
 		report_verdict(j->status_wr, v, j->name);
 	report_pid(j->pipefd, pid, j->name, "the core");
@@ -3949,6 +3985,8 @@ report:
 				keep[k++] = from[i];
 		keep[k] = -1;
 		each_fd(close_unless, keep);
+		/* the monitor's orphans come here too: the kernel reaps them */
+		signal(SIGCHLD, SIG_IGN);
 		drop_unused_pages();
 		relay_until_eof(&rl, lxc_log[0], -1);
 	}
@@ -4037,8 +4075,10 @@ static bool init_exits(const struct stop_job *j, long long deadline)
 			return false;
 		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
 			return false;
-		if (fds[0].revents)
+		if (fds[0].revents & POLLIN)
 			return true;
+		if (fds[0].revents)
+			return false; /* a broken pidfd: lxc-stop -k decides */
 		/* a hung-up or broken console has nothing more to drain */
 		if ((fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) ||
 		    ((fds[1].revents & POLLIN) &&
@@ -4808,30 +4848,23 @@ out:
  * LXC's own choice when the config sets no halt signal: SIGRTMIN+3 when
  * init blocks it (systemd), else SIGPWR.
  */
-static int default_halt(pid_t pid)
+static int default_halt(const struct init_status *st)
 {
-	char path[64], *buf, *line;
-	unsigned long long blocked = 0;
-	size_t len;
-
-	snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
-	if (read_proc(path, &buf, &len))
-		return SIGPWR;
-	line = strstr(buf, "\nSigBlk:");
-	if (line)
-		blocked = strtoull(line + 8, NULL, 16);
-	free(buf);
-	return blocked & (1ULL << (SIGRTMIN + 3 - 1)) ? SIGRTMIN + 3 : SIGPWR;
+	return st->blocked & (1ULL << (SIGRTMIN + 3 - 1)) ? SIGRTMIN + 3 :
+							    SIGPWR;
 }
 
 /*
- * The graceful halt, sent in the call as the liblxc plugin does, when the
- * plugin found init itself and knows its halt signal: lxc-stop would send
- * the same after 3 to 5 ms of its own start-up. Returns a pidfd of init
- * for the stop helper to wait on, or -1: the helper then runs lxc-stop -t.
+ * The graceful halt is sent in the call, as the liblxc plugin does, when
+ * the plugin found init itself and knows its halt signal: lxc-stop would
+ * send the same after 3 to 5 ms of its own start-up. This opens a pidfd of
+ * init, once it is sure the pid is still that init (pid 1 of its own pid
+ * namespace, child of the same monitor: a crashed init's pid may have been
+ * reused), and chooses the signal. -1: the helper runs lxc-stop -t.
  */
-static int send_halt(const struct console_ent *e, int *sig)
+static int halt_target(const struct console_ent *e, int *sig)
 {
+	struct init_status st;
 	int pfd;
 
 	if (!e || e->state != ENT_RUNNING || !e->own_init || e->halt < 0)
@@ -4839,13 +4872,26 @@ static int send_halt(const struct console_ent *e, int *sig)
 	pfd = pidfd_of(e->pid); /* the process now, whatever its pid later */
 	if (pfd < 0)
 		return -1;
-	*sig = e->halt ? e->halt : default_halt(e->pid);
+	if (!read_init_status(e->pid, &st) || !st.ns_init ||
+	    st.ppid != e->monitor) {
+		close(pfd);
+		return -1;
+	}
+	*sig = e->halt ? e->halt : default_halt(&st);
+	return pfd;
+}
+
+/* Once the stop helper waits on it; a failure means init is gone. */
+static void send_halt(int pfd, int sig, const char *name)
+{
 #ifdef SYS_pidfd_send_signal
-	if (syscall(SYS_pidfd_send_signal, pfd, *sig, NULL, 0) == 0)
-		return pfd;
+	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == 0)
+		return;
+	plog(PV_LOG_INFO, "no halt signal %d to the init of '%s': %s", sig,
+	     name, strerror(errno));
+#else
+	(void)pfd, (void)sig, (void)name;
 #endif
-	close(pfd); /* gone already, or no such call: lxc-stop decides */
-	return -1;
 }
 
 static void stop_to_wire(struct wire *w, const struct stop_job *j)
@@ -4892,7 +4938,7 @@ static void do_stop(struct pv_platform *p)
 		 p->name);
 	/* the helper holds a master until the container is down */
 	j.console = e ? (e->keep >= 0 ? e->keep : e->master) : -1;
-	j.init_fd = send_halt(e, &j.halt);
+	j.init_fd = halt_target(e, &j.halt);
 	stop_to_wire(&w, &j);
 	job = wire_to_fd(&w);
 	free(w.buf);
@@ -4907,6 +4953,8 @@ static void do_stop(struct pv_platform *p)
 	keep[2] = j.console >= 0 ? j.init_fd : -1;
 	ret = spawn_helper(argv, keep, -1);
 	close_fd(&job);
+	if (!ret && j.init_fd >= 0)
+		send_halt(j.init_fd, j.halt, j.name);
 fail:
 	close_fd(&j.init_fd);
 	if (ret)
@@ -5364,7 +5412,7 @@ static void keep_only_job(struct start_ctx *s, struct start_job *j)
 
 static void start_main(struct start_ctx *s, const struct start_strs *t)
 {
-	struct start_verdict v = { -1, 0, 0, 0, -1 };
+	struct start_verdict v = { -1, 0, 0, 0, -1, 0 };
 	struct start_job j;
 	int lock;
 

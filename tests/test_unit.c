@@ -2909,6 +2909,7 @@ static void test_halt_signal_is_read_as_lxc_reads_it(void **state)
 	assert_int_equal(parse_signal("SIGUSR1"), SIGUSR1);
 	assert_int_equal(parse_signal("sigpwr"), SIGPWR);
 	assert_int_equal(parse_signal("15"), SIGTERM);
+	assert_int_equal(parse_signal("010"), 8); /* octal, as LXC reads it */
 	assert_int_equal(parse_signal("SIGRTMIN+3"), SIGRTMIN + 3);
 	assert_int_equal(parse_signal("SIGRTMAX-1"), SIGRTMAX - 1);
 	/* what LXC refuses, or the plugin leaves to lxc-stop */
@@ -2990,18 +2991,58 @@ static void test_init_is_the_one_child_of_the_one_child(void **state)
 static void test_default_halt_follows_lxc_s_rule(void **state)
 {
 	unsigned long long rt3 = 1ULL << (SIGRTMIN + 3 - 1);
-	char proc[PATH_MAX], status[128];
+	struct init_status st = { 0 };
 
 	(void)state;
+	st.blocked = rt3 | 1;
+	assert_int_equal(default_halt(&st), SIGRTMIN + 3);
+	st.blocked = 1;
+	assert_int_equal(default_halt(&st), SIGPWR);
+}
+
+/*
+ * The halt goes only to the init the start found: this process plays it,
+ * its status in a fake /proc says whose child it is.
+ */
+static void test_halt_goes_only_to_the_init_found(void **state)
+{
+	struct console_ent e = { .state = ENT_RUNNING, .own_init = true,
+				 .halt = SIGUSR2, .monitor = 4242 };
+	char proc[PATH_MAX], status[160];
+	int me = (int)getpid(), sig = 0, fd;
+
+	(void)state;
+	e.pid = getpid();
 	snprintf(proc, sizeof(proc), "%s/proc", sandbox);
 	proc_root = proc;
-	snprintf(status, sizeof(status), "Name:\tsystemd\nSigBlk:\t%016llx\n",
-		 rt3 | 1);
-	fake_proc(proc, 42, NULL, status);
-	assert_int_equal(default_halt(42), SIGRTMIN + 3);
-	fake_proc(proc, 42, NULL, "Name:\tinit\nSigBlk:\t0000000000000000\n");
-	assert_int_equal(default_halt(42), SIGPWR);
-	assert_int_equal(default_halt(43), SIGPWR); /* gone: LXC's default */
+	snprintf(status, sizeof(status),
+		 "Name:\tinit\nPPid:\t4242\nNSpid:\t%d\t1\n"
+		 "SigBlk:\t0000000000000000\n", me);
+	fake_proc(proc, me, NULL, status);
+	fd = halt_target(&e, &sig);
+	if (fd == -1 && errno == ENOSYS)
+		skip(); /* no pidfd_open: lxc-stop decides, tested for real */
+	assert_true(fd >= 0);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(sig, SIGUSR2);
+	close(fd);
+	e.halt = 0; /* none set: LXC's rule, SIGPWR here */
+	fd = halt_target(&e, &sig);
+	assert_int_equal(sig, SIGPWR);
+	close(fd);
+	/* a reused pid: another parent, or not a namespace's init */
+	e.monitor = 4343;
+	assert_int_equal(halt_target(&e, &sig), -1);
+	e.monitor = 4242;
+	snprintf(status, sizeof(status), "PPid:\t4242\nNSpid:\t%d\n", me);
+	fake_proc(proc, me, NULL, status);
+	assert_int_equal(halt_target(&e, &sig), -1);
+	/* a pid from lxc-info, or a halt an include may set */
+	e.own_init = false;
+	assert_int_equal(halt_target(&e, &sig), -1);
+	e.own_init = true;
+	e.halt = -1;
+	assert_int_equal(halt_target(&e, &sig), -1);
 	proc_root = "/proc";
 }
 
@@ -3100,7 +3141,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_halt_signal_is_read_as_lxc_reads_it),
 		cmocka_unit_test(test_halt_signal_of_a_config),
 		T(test_init_is_the_one_child_of_the_one_child),
-		T(test_default_halt_follows_lxc_s_rule),
+		cmocka_unit_test(test_default_halt_follows_lxc_s_rule),
+		T(test_halt_goes_only_to_the_init_found),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
