@@ -3632,6 +3632,55 @@ static struct spawn_area *area_new(const char *path, char *const argv[],
  * execve() is then logged at the next call, and reported as -1 on report,
  * the pid pipe, when there is one), or -errno.
  */
+/*
+ * A core that reaps every child needs no middle: the helper is its child,
+ * cloned without any wait, and the core's SIGCHLD handler reaps it when it
+ * ends. Pantavisor reaps so as PID 1 in every core, and core 2026.08 in
+ * appengine mode too; the kernel reaps for a core that ignores SIGCHLD.
+ * Without a handler (core 2026.01 in appengine mode) the middle stays.
+ */
+static bool core_reaps_children(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGCHLD, NULL, &sa) < 0)
+		return false;
+	if (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT))
+		return true;
+	if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL)
+		return false;
+	return getpid() == 1 || PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08;
+}
+
+/*
+ * valgrind ends the whole process on a clone(CLONE_VM) that is not a
+ * thread ("does not support general clone()"); in the middle, a fork copy
+ * under valgrind, that ends only the middle, which spawn_helper handles.
+ */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
+/* The helper as the core's own child; 0, or -errno. */
+static int spawn_direct(struct spawn_area *a)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int err;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = clone(spawn_free_fn, (char *)a + a->len,
+		    CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD, a, NULL, NULL,
+		    &a->tid);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid < 0 ? -err : 0;
+}
+
 static int spawn_helper(char *const argv[], const int *keep, int report)
 {
 	struct spawn_area *a;
@@ -3649,6 +3698,15 @@ static int spawn_helper(char *const argv[], const int *keep, int report)
 				 NULL;
 	if (!a) /* sixteen helpers not exec'd yet, or no memory */
 		return spawn_helper_waiting(argv, keep);
+	if (core_reaps_children() && !under_valgrind()) {
+		err = spawn_direct(a);
+		if (err) {
+			munmap(a, a->len);
+			return err;
+		}
+		areas[slot] = a;
+		return 0;
+	}
 	/* blocked until the middle is reaped here, so its status is ours */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);

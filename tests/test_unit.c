@@ -3046,6 +3046,30 @@ static void test_halt_goes_only_to_the_init_found(void **state)
 	proc_root = "/proc";
 }
 
+static void on_test_sigchld(int sig)
+{
+	(void)sig;
+}
+
+/* No middle child only for a core that reaps whatever ends. */
+static void test_middle_child_only_for_a_core_that_does_not_reap(void **state)
+{
+	struct sigaction old, sa = { .sa_handler = SIG_DFL };
+
+	(void)state;
+	sigaction(SIGCHLD, &sa, &old);
+	assert_false(core_reaps_children()); /* core 2026.01, appengine */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGCHLD, &sa, NULL);
+	assert_true(core_reaps_children()); /* the kernel reaps */
+	sa.sa_handler = on_test_sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* not PID 1 here: a handler is Pantavisor's reaper from 2026.08 */
+	assert_int_equal(core_reaps_children(),
+			 PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08);
+	sigaction(SIGCHLD, &old, NULL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /*
@@ -3143,6 +3167,8 @@ int main(int argc, char **argv)
 		T(test_init_is_the_one_child_of_the_one_child),
 		cmocka_unit_test(test_default_halt_follows_lxc_s_rule),
 		T(test_halt_goes_only_to_the_init_found),
+		cmocka_unit_test(
+			test_middle_child_only_for_a_core_that_does_not_reap),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
