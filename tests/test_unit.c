@@ -133,9 +133,21 @@ static int setup(void **state)
 	return 0;
 }
 
+/* What a test changed in the process, put back by the teardown. */
+static char saved_helper_exe[sizeof(helper_exe)];
+static struct sigaction saved_sigchld;
+static bool sigchld_saved;
+
 static int teardown(void **state)
 {
 	(void)state;
+	if (saved_helper_exe[0])
+		memcpy(helper_exe, saved_helper_exe, sizeof(helper_exe));
+	saved_helper_exe[0] = '\0';
+	if (sigchld_saved)
+		sigaction(SIGCHLD, &saved_sigchld, NULL);
+	sigchld_saved = false;
+	proc_root = "/proc";
 	while (ents)
 		ent_free(ents);
 	run_rm_rf(sandbox);
@@ -3070,6 +3082,54 @@ static void test_middle_child_only_for_a_core_that_does_not_reap(void **state)
 	sigaction(SIGCHLD, &old, NULL);
 }
 
+static void on_reaping_sigchld(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+/*
+ * A core that reaps gets the helper as its own child, and the call does
+ * not wait: a helper that cannot be exec'd still gives the pid pipe its
+ * -1, and the next call logs why.
+ */
+static void test_direct_helper_that_cannot_exec_reports_minus_one(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_reaping_sigchld,
+				.sa_flags = SA_RESTART };
+	char *argv[] = { HELPER_ARGV0, "3", NULL };
+	int keep[] = { -1 }, p[2];
+	struct pollfd pfd;
+	pid_t got = 0;
+
+	(void)state;
+	if (PV_LXCCLI_CORE < PV_LXCCLI_CORE_2026_08 || under_valgrind())
+		skip(); /* not PID 1 here: this build keeps the middle */
+	sigaction(SIGCHLD, &sa, &saved_sigchld);
+	sigchld_saved = true; /* the teardown puts both back */
+	memcpy(saved_helper_exe, helper_exe, sizeof(helper_exe));
+	snprintf(helper_exe, sizeof(helper_exe), "%s/no-such-helper", sandbox);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_true(core_reaps_children());
+	assert_int_equal(spawn_helper(argv, keep, p[1]), 0);
+	close(p[1]);
+	pfd = (struct pollfd){ p[0], POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(p[0], &got, sizeof(got)), sizeof(got));
+	assert_int_equal(got, -1);
+	/* EOF: the helper has exited, and left the core's memory */
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(p[0], &got, sizeof(got)), 0);
+	close(p[0]);
+	spawn_areas_sweep();
+	assert_non_null(strstr(last_log, "cannot run the helper"));
+	assert_non_null(strstr(last_log, "no-such-helper"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /*
@@ -3169,6 +3229,7 @@ int main(int argc, char **argv)
 		T(test_halt_goes_only_to_the_init_found),
 		cmocka_unit_test(
 			test_middle_child_only_for_a_core_that_does_not_reap),
+		T(test_direct_helper_that_cannot_exec_reports_minus_one),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
