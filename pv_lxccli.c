@@ -1035,6 +1035,17 @@ static bool in_list(int fd, const int *list)
 	return false;
 }
 
+/* The open fds of from[] (-1: none) as a -1-terminated list in out[n + 1]. */
+static void keep_list(int *out, const int *from, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (from[i] >= 0)
+			out[k++] = from[i];
+	out[k] = -1;
+}
+
 /* ctx: a -1-terminated list of the fds to keep */
 static void close_unless(int fd, const void *ctx)
 {
@@ -4035,13 +4046,10 @@ report:
 	if (pid > 0) {
 		/* lives as long as the container: hold nothing of the core's */
 		int from[] = { lxc_log[0], j->logfd, lock, monitor_fd };
-		int keep[ARRAY_SIZE(from) + 1], k = 0;
+		int keep[ARRAY_SIZE(from) + 1];
 
-		/* -1-terminated: a missing logfd must not end it early */
-		for (size_t i = 0; i < ARRAY_SIZE(from); i++)
-			if (from[i] >= 0)
-				keep[k++] = from[i];
-		keep[k] = -1;
+		/* a missing logfd must not end the list early */
+		keep_list(keep, from, ARRAY_SIZE(from));
 		each_fd(close_unless, keep);
 		/* the monitor's orphans come here too: the kernel reaps them */
 		signal(SIGCHLD, SIG_IGN);
@@ -5006,9 +5014,7 @@ static void do_stop(struct pv_platform *p)
 	}
 	snprintf(jobnum, sizeof(jobnum), "%d", job);
 	argv[3] = j.name;
-	keep[0] = job;
-	keep[1] = j.console >= 0 ? j.console : j.init_fd;
-	keep[2] = j.console >= 0 ? j.init_fd : -1;
+	keep_list(keep, (int[]){ job, j.console, j.init_fd }, 3);
 	ret = spawn_helper(argv, keep, -1);
 	close_fd(&job);
 	if (!ret && j.init_fd >= 0)
@@ -5523,19 +5529,15 @@ static int read_job(int fd, char **out, size_t *len)
 /* Which fds a helper keeps; every other one it closes. */
 static void keep_job_fds(const struct start_ctx *s, const struct stop_job *j)
 {
-	int keep[5] = { -1, -1, -1, -1, -1 }, k = 0;
+	int keep[4];
 
-	if (s) {
-		keep[k++] = s->job.pipefd;
-		keep[k++] = s->job.status_wr;
-		if (s->job.logfd >= 0)
-			keep[k++] = s->job.logfd;
-	} else {
-		if (j->console >= 0)
-			keep[k++] = j->console;
-		if (j->init_fd >= 0)
-			keep[k++] = j->init_fd;
-	}
+	if (s)
+		keep_list(keep,
+			  (int[]){ s->job.pipefd, s->job.status_wr,
+				   s->job.logfd },
+			  3);
+	else
+		keep_list(keep, (int[]){ j->console, j->init_fd }, 2);
 	each_fd(close_unless, keep);
 }
 

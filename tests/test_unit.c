@@ -3058,38 +3058,23 @@ static void test_halt_goes_only_to_the_init_found(void **state)
 	proc_root = "/proc";
 }
 
-static void on_test_sigchld(int sig)
-{
-	(void)sig;
-}
-
 /* No middle child only for a core that reaps whatever ends. */
 static void test_middle_child_only_for_a_core_that_does_not_reap(void **state)
 {
-	struct sigaction old, sa = { .sa_handler = SIG_DFL };
+	struct sigaction sa = { .sa_handler = SIG_DFL };
 
 	(void)state;
-	sigaction(SIGCHLD, &sa, &old);
+	sigaction(SIGCHLD, &sa, &saved_sigchld);
+	sigchld_saved = true; /* the teardown puts it back */
 	assert_false(core_reaps_children()); /* core 2026.01, appengine */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGCHLD, &sa, NULL);
 	assert_true(core_reaps_children()); /* the kernel reaps */
-	sa.sa_handler = on_test_sigchld;
+	sa.sa_handler = reap_everything;
 	sigaction(SIGCHLD, &sa, NULL);
 	/* not PID 1 here: a handler is Pantavisor's reaper from 2026.08 */
 	assert_int_equal(core_reaps_children(),
 			 PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08);
-	sigaction(SIGCHLD, &old, NULL);
-}
-
-static void on_reaping_sigchld(int sig)
-{
-	int saved = errno;
-
-	(void)sig;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	errno = saved;
 }
 
 /*
@@ -3099,7 +3084,7 @@ static void on_reaping_sigchld(int sig)
  */
 static void test_direct_helper_that_cannot_exec_reports_minus_one(void **state)
 {
-	struct sigaction sa = { .sa_handler = on_reaping_sigchld,
+	struct sigaction sa = { .sa_handler = reap_everything,
 				.sa_flags = SA_RESTART };
 	char *argv[] = { HELPER_ARGV0, "3", NULL };
 	int keep[] = { -1 }, p[2];
@@ -3232,8 +3217,7 @@ int main(int argc, char **argv)
 		T(test_init_is_the_one_child_of_the_one_child),
 		cmocka_unit_test(test_default_halt_follows_lxc_s_rule),
 		T(test_halt_goes_only_to_the_init_found),
-		cmocka_unit_test(
-			test_middle_child_only_for_a_core_that_does_not_reap),
+		T(test_middle_child_only_for_a_core_that_does_not_reap),
 		T(test_direct_helper_that_cannot_exec_reports_minus_one),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
