@@ -52,6 +52,13 @@
 #define ARGV_MAX 48
 #define INIT_ARGS_MAX 24
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* the kernel's values, for a libc that lacks them */
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* ---------------------------------------------------------------- logging */
 
@@ -152,6 +159,11 @@ static int mkdir_parents(const char *path, mode_t mode)
 
 	if (len == 0 || len >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* mostly there already: one call, not one per component */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(buf, path, len + 1);
 	for (char *s = buf + 1; *s; s++) {
 		if (*s != '/')
@@ -806,7 +818,51 @@ static int write_config(FILE *f, const struct cfg_in *c, const char *orig,
 	return ferror(f) ? -EIO : 0;
 }
 
-/* Writes through a temporary file in the same folder, then rename()s. */
+/*
+ * The previous config, swapped out by write_config_file() under its temp
+ * name: freeing a file's blocks can wait for the disk (ext4 mounted with
+ * discard trims them in the call), so it is unlinked once the pid is out.
+ */
+static char old_config[64];
+
+/*
+ * Swaps tmp in as "config"; false when there was none, a folder (which
+ * rename() refuses, as it should), or no exchange on this file system.
+ */
+static bool swap_in_config(int dfd, const char *tmp)
+{
+#if defined(SYS_renameat2) && defined(RENAME_EXCHANGE)
+	struct stat st;
+
+	if (fstatat(dfd, "config", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    S_ISDIR(st.st_mode))
+		return false;
+	if (syscall(SYS_renameat2, dfd, tmp, dfd, "config", RENAME_EXCHANGE))
+		return false; /* EINVAL: a file system without it */
+	snprintf(old_config, sizeof(old_config), "%s", tmp);
+	return true;
+#else
+	(void)dfd;
+	(void)tmp;
+	return false;
+#endif
+}
+
+/* The previous config of platform name, if one was swapped out. */
+static void unlink_old_config(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!old_config[0])
+		return;
+	snprintf(path, sizeof(path), "%s/%s/%s", run_dir(), name, old_config);
+	if (unlink(path) < 0 && errno != ENOENT)
+		plog(PV_LOG_WARN, "cannot remove the previous config '%s': %s",
+		     path, strerror(errno));
+	old_config[0] = '\0';
+}
+
+/* Writes through a temporary file in the same folder, then swaps it in. */
 static int write_config_file(int dfd, const struct cfg_in *c, const char *orig,
 			     size_t orig_len)
 {
@@ -831,6 +887,8 @@ static int write_config_file(int dfd, const struct cfg_in *c, const char *orig,
 		ret = -errno;
 	if (ret)
 		goto fail;
+	if (swap_in_config(dfd, tmp))
+		return 0;
 	if (renameat(dfd, tmp, dfd, "config") < 0) {
 		ret = -errno;
 		goto fail;
@@ -865,6 +923,8 @@ struct log_relay {
 	char line[1024];
 	size_t len;
 	char first_error[512];
+	char out[PIPE_BUF]; /* whole lines, sent together: one wakeup */
+	size_t out_len;
 };
 
 /* The level word of a record, the fourth field; -1 when there is none. */
@@ -906,6 +966,19 @@ static void keep_reason(struct log_relay *r, const char *s, size_t len)
 		 (int)(end - m), m);
 }
 
+/*
+ * The lines read in one go, in one write: the core's reader wakes once.
+ * Non-blocking and at most PIPE_BUF, so it is all or nothing: a reader
+ * that fell behind loses lines, never half of one, and LXC waits not.
+ */
+static void relay_send(struct log_relay *r)
+{
+	if (r->out_len && r->to >= 0 && write(r->to, r->out, r->out_len) < 0 &&
+	    errno != EAGAIN && errno != EINTR)
+		r->to = -1; /* the core closed its end */
+	r->out_len = 0;
+}
+
 /* One whole line: kept when it is the first ERROR, passed on when wanted. */
 static void relay_line(struct log_relay *r, const char *s, size_t len)
 {
@@ -915,9 +988,10 @@ static void relay_line(struct log_relay *r, const char *s, size_t len)
 		keep_reason(r, s, len);
 	if (r->to < 0 || (lv >= 0 && lv < r->min_level))
 		return;
-	/* non-blocking: a reader that fell behind loses lines, LXC waits not */
-	if (write(r->to, s, len) < 0 && errno != EAGAIN && errno != EINTR)
-		r->to = -1; /* the core closed its end */
+	if (r->out_len + len > sizeof(r->out))
+		relay_send(r);
+	memcpy(r->out + r->out_len, s, len);
+	r->out_len += len;
 }
 
 static void relay_feed(struct log_relay *r, const char *buf, size_t n)
@@ -929,6 +1003,7 @@ static void relay_feed(struct log_relay *r, const char *buf, size_t n)
 		relay_line(r, r->line, r->len);
 		r->len = 0;
 	}
+	relay_send(r);
 }
 
 /* What is left when the log ends without a final newline. */
@@ -937,6 +1012,7 @@ static void relay_flush(struct log_relay *r)
 	if (r->len)
 		relay_line(r, r->line, r->len);
 	r->len = 0;
+	relay_send(r);
 }
 
 /*
@@ -1064,6 +1140,16 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Every fd from 3 on close-on-exec in one call (Linux 5.11); or false. */
+static bool cloexec_from_3(void)
+{
+#ifdef SYS_close_range
+	return syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0;
+#else
+	return false;
+#endif
+}
+
 static __attribute__((noreturn)) void exec_child(char *const argv[], int out,
 						 int status, int inherit)
 {
@@ -1075,7 +1161,8 @@ static __attribute__((noreturn)) void exec_child(char *const argv[], int out,
 		dup2(null, 0);
 	dup2(out, 1);
 	dup2(out, 2);
-	each_fd(set_cloexec_unless, &inherit);
+	if (!cloexec_from_3())
+		each_fd(set_cloexec_unless, &inherit);
 	if (inherit >= 0)
 		fcntl(inherit, F_SETFD, 0);
 	execvp(argv[0], argv);
@@ -1345,6 +1432,49 @@ static bool drop_after_fork;
  * may inherit (-1 for none). Returns 0 when the tool ran (whatever its
  * result), -errno when it could not be started; r says the rest.
  */
+struct tool_child {
+	char *const *argv;
+	int out, status, inherit;
+};
+
+static int tool_child_fn(void *arg)
+{
+	const struct tool_child *c = arg;
+
+	exec_child(c->argv, c->out, c->status, c->inherit);
+}
+
+/*
+ * A tool's child shares the helper's memory until its execve(), as with
+ * posix_spawn(): CLONE_VFORK holds the helper until then, and no page
+ * tables are copied (a fork() took a few hundred microseconds more before
+ * lxc-start could run). All signals stay blocked across the clone, so no
+ * handler of the helper's runs in the child; exec_child() resets them.
+ * Returns the pid or -errno.
+ */
+#define TOOL_STACK ((size_t)64 * 1024)
+
+static pid_t spawn_tool(struct tool_child *c)
+{
+	sigset_t all, old;
+	char *stack;
+	pid_t pid;
+	int err;
+
+	stack = mmap(NULL, TOOL_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -errno;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = clone(tool_child_fn, stack + TOOL_STACK, /* stacks grow down */
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	munmap(stack, TOOL_STACK);
+	return pid < 0 ? -err : pid;
+}
+
 static int run_tool(char *const argv[], int timeout_ms, int inherit,
 		    struct tool_result *r)
 {
@@ -1359,13 +1489,12 @@ static int run_tool(char *const argv[], int timeout_ms, int inherit,
 		ret = -errno;
 		goto out;
 	}
-	pid = fork();
+	pid = spawn_tool(
+		&(struct tool_child){ argv, out[1], status[1], inherit });
 	if (pid < 0) {
-		ret = -errno;
+		ret = pid;
 		goto out;
 	}
-	if (pid == 0)
-		exec_child(argv, out[1], status[1], inherit);
 	close_fd(&out[1]);
 	close_fd(&status[1]);
 	if (drop_after_fork)
@@ -2609,7 +2738,8 @@ static int lookup(const struct walk *w, const char *name, size_t nlen,
 		}
 		f->kind = F_DIR;
 		f->mask |= (unsigned char)(1u << i);
-		if (is_opaque(path))
+		/* opaque hides the layers below: the lowest has none */
+		if (i + 1 < w->l->n && is_opaque(path))
 			break;
 	}
 	return 0;
@@ -4042,6 +4172,7 @@ report:
 	report_pid(j->pipefd, pid, j->name, "the core");
 	close_fd(&j->status_wr);
 	close_fd(&j->pipefd);
+	unlink_old_config(j->name);
 	alarm(0);
 	if (pid > 0) {
 		/* lives as long as the container: hold nothing of the core's */

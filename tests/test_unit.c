@@ -1818,7 +1818,8 @@ static void test_registry_without_capture_has_no_console(void **state)
 static void test_config_file_is_replaced_atomically(void **state)
 {
 	struct cfg_in c = base_cfg();
-	char dir[300];
+	char dir[300], path[600], *text = NULL;
+	size_t len;
 	DIR *d;
 	struct dirent *e;
 	int dfd, files = 0;
@@ -1828,13 +1829,45 @@ static void test_config_file_is_replaced_atomically(void **state)
 	dfd = open_dir_nofollow(dir);
 	assert_true(dfd >= 0);
 	assert_int_equal(write_config_file(dfd, &c, "a = b\n", 6), 0);
+	assert_string_equal(old_config, ""); /* the first: none swapped out */
 	assert_int_equal(write_config_file(dfd, &c, "a = c\n", 6), 0);
 	close(dfd);
+	/* the previous one waits, whole, under the temporary name */
+	assert_int_equal(old_config[0], '.');
+	snprintf(path, sizeof(path), "%s/%s", dir, old_config);
+	assert_int_equal(read_file(path, &text, &len), 0);
+	assert_non_null(strstr(text, "\na = b\n"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/config", dir);
+	assert_int_equal(read_file(path, &text, &len), 0);
+	assert_non_null(strstr(text, "\na = c\n"));
+	free(text);
+	unlink_old_config("app");
+	assert_string_equal(old_config, "");
 	d = opendir(dir);
 	while ((e = readdir(d)))
-		files += e->d_name[0] != '.';
+		files += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);
 	assert_int_equal(files, 1); /* config, and no temporary left */
+}
+
+static void test_mkdir_parents_makes_only_what_is_missing(void **state)
+{
+	char top[300], deep[400], file[400], under[500];
+	struct stat st;
+
+	(void)state;
+	snprintf(top, sizeof(top), "%s/mkp", sandbox);
+	snprintf(deep, sizeof(deep), "%s/a/b/c", top);
+	assert_int_equal(mkdir_parents(deep, 0755), 0);
+	assert_int_equal(stat(deep, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(mkdir_parents(deep, 0755), 0); /* there: fine */
+	snprintf(file, sizeof(file), "%s/a/f", top);
+	close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	snprintf(under, sizeof(under), "%s/x/y", file);
+	assert_int_equal(mkdir_parents(under, 0755), -ENOTDIR);
+	assert_int_equal(mkdir_parents("", 0755), -ENAMETOOLONG);
 }
 
 static void test_runtime_folder_symlink_is_not_followed(void **state)
@@ -2894,6 +2927,55 @@ static void test_absolute_spec_resolves_from_the_config_folder(void **state)
 	assert_int_equal(absolute_spec("rootfs", "/t", out, 8), -ENAMETOOLONG);
 }
 
+/* Lines of one read go in one write, whole or not at all. */
+static void test_relay_passes_a_read_in_one_write_or_drops_it(void **state)
+{
+	const char log[] =
+		"lxc-start n 20261201204246.676 INFO     conf - c.c:f:1 - a\n"
+		"lxc-start n 20261201204246.676 DEBUG    conf - c.c:f:2 - b\n"
+		"lxc-start n 20261201204246.676 ERROR    conf - c.c:f:3 - c\n";
+	struct log_relay r = { .min_level = 2 };
+	char buf[4096], *want;
+	size_t filled = 0, left = 0;
+	ssize_t n;
+	int p[2];
+
+	(void)state;
+	/* a socket that keeps writes apart: one recv, one write */
+	assert_int_equal(
+		socketpair(AF_UNIX,
+			   SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, p),
+		0);
+	r.to = p[1];
+	relay_feed(&r, log, strlen(log));
+	n = recv(p[0], buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* the INFO line and the ERROR line, the DEBUG one left out */
+	want = strstr(log, "lxc-start n 20261201204246.676 DEBUG");
+	assert_int_equal((size_t)n,
+			 strlen(log) - (strchr(want, '\n') + 1 - want));
+	assert_null(strstr(buf, "DEBUG"));
+	assert_non_null(strstr(buf, " - a\n"));
+	assert_non_null(strstr(buf, " - c\n"));
+	close(p[0]);
+	close(p[1]);
+	/* a reader behind: the core's pipe full but 100 bytes */
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	r.to = p[1];
+	memset(buf, 'x', sizeof(buf));
+	while ((n = write(p[1], buf, sizeof(buf))) > 0)
+		filled += (size_t)n;
+	assert_int_equal(read(p[0], buf, 100), 100);
+	relay_feed(&r, log, strlen(log));
+	assert_int_equal(r.to, p[1]); /* EAGAIN is no reason to stop */
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		left += (size_t)n;
+	assert_int_equal(left, filled - 100); /* nothing, not half of it */
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_lxc_log_lines_give_level_and_first_error(void **state)
 {
 	struct log_relay r = { .to = -1, .min_level = 2 };
@@ -3189,6 +3271,7 @@ int main(int argc, char **argv)
 		T(test_registry_failed_start_is_never_handed_out),
 		T(test_registry_without_capture_has_no_console),
 		T(test_config_file_is_replaced_atomically),
+		T(test_mkdir_parents_makes_only_what_is_missing),
 		T(test_runtime_folder_symlink_is_not_followed),
 		T(test_loglevel_setter_clamps),
 		T(test_key_table_walks_every_version),
@@ -3212,6 +3295,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(
 			test_absolute_spec_resolves_from_the_config_folder),
 		cmocka_unit_test(test_lxc_log_lines_give_level_and_first_error),
+		cmocka_unit_test(
+			test_relay_passes_a_read_in_one_write_or_drops_it),
 		cmocka_unit_test(test_halt_signal_is_read_as_lxc_reads_it),
 		cmocka_unit_test(test_halt_signal_of_a_config),
 		T(test_init_is_the_one_child_of_the_one_child),
