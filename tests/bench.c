@@ -5,7 +5,9 @@
  * One busybox platform (PVHOST_TEST_INIT, which traps the halt signal) is
  * started and stopped in interleaved rounds, raw LXC then the plugin, so a
  * load that comes and goes on the machine hits both sides alike. The rounds
- * run for each heap size in turn, the heap made once per size:
+ * run for each heap size in turn, the heap made once per size, in blocks of
+ * one kind (see rounds_at()); a ratio compares a plugin column with the raw
+ * rounds of its own block:
  *
  * - start to pid. Raw: `lxc-start -n -P -f -d` on the very config the plugin
  *   generated (PV_LXCCLI_RUNDIR/<name>/config) under another name, with
@@ -473,6 +475,7 @@ static double raw_start(struct raw *r, int n)
 	while (busy) {
 		struct pollfd fds[2 * TEN];
 		int who[2 * TEN], m = 0, rc;
+		bool moved[TEN] = { false };
 
 		busy = 0;
 		for (int k = 0; k < n; k++) {
@@ -482,12 +485,12 @@ static double raw_start(struct raw *r, int n)
 				return -1;
 			if (r[k].stage != STARTING && r[k].stage != INFO)
 				continue;
-			busy++;
 			if (p->pidfd < 0) { /* reaped before its pidfd */
 				raw_tool_done(&r[k]);
-				k--;
+				k--; /* again, in its next stage */
 				continue;
 			}
+			busy++; /* only with an fd to wait on: see poll() */
 			fds[m] = (struct pollfd){ p->pidfd, POLLIN, 0 };
 			who[m++] = k;
 			if (p->out >= 0) {
@@ -507,12 +510,17 @@ static double raw_start(struct raw *r, int n)
 		for (int i = 0; i < m; i++) {
 			struct raw *x = &r[who[i]];
 
-			if (!fds[i].revents || !proc_running(&x->tool))
+			/* after a tool's end, the next tool may hold its fds'
+			 * numbers: its entries wait for the next poll */
+			if (!fds[i].revents || !proc_running(&x->tool) ||
+			    moved[who[i]])
 				continue;
-			if (fds[i].fd == x->tool.out)
+			if (fds[i].fd == x->tool.out) {
 				proc_read(&x->tool);
-			else
-				raw_tool_done(x);
+				continue;
+			}
+			raw_tool_done(x);
+			moved[who[i]] = true;
 		}
 	}
 	return pvhost_now_ms() - t0;
@@ -755,6 +763,8 @@ struct bench {
 	int heaps[HEAPS_MAX], n_heaps; /* MB, as given by -H */
 	/* [figure][0 raw, 1 + k plugin at heaps[k]] */
 	struct series s[F_COUNT][1 + HEAPS_MAX];
+	/* [figure][k]: the raw rounds interleaved with plugin column k */
+	struct series raw_at[F_COUNT][HEAPS_MAX];
 	double first_start_ms;
 };
 
@@ -840,19 +850,26 @@ static bool plugin_down(struct bench *b, struct pvhost_plat *pl)
 	return !killed;
 }
 
-/* One platform, raw. record: keep the figures. */
-static bool raw_one(struct bench *b, bool record)
+/* A raw figure, of every column and of column k's block. */
+static void raw_add(struct bench *b, int f, int k, double v)
+{
+	series_add(&b->s[f][0], v);
+	series_add(&b->raw_at[f][k], v);
+}
+
+/* One platform, raw, in the block of heap column k (-1: not recorded). */
+static bool raw_one(struct bench *b, int k)
 {
 	struct raw *r = &b->rone;
 
 	if (raw_start(r, 1) < 0 || !init_ready(r->pid, READY_MS) ||
 	    raw_stop(r, 1) < 0 || !settle())
 		return false;
-	if (record) {
-		series_add(&b->s[F_START][0], r->pid_ms);
-		series_add(&b->s[F_IN_START][0], r->start_ms);
-		series_add(&b->s[F_IN_STOP][0], r->stop_ms);
-		series_add(&b->s[F_STOP][0], r->gone_ms);
+	if (k >= 0) {
+		raw_add(b, F_START, k, r->pid_ms);
+		raw_add(b, F_IN_START, k, r->start_ms);
+		raw_add(b, F_IN_STOP, k, r->stop_ms);
+		raw_add(b, F_STOP, k, r->gone_ms);
 	}
 	return true;
 }
@@ -875,17 +892,17 @@ static bool plugin_one(struct bench *b, struct pvhost_plat *pl, int k)
 	return true;
 }
 
-static bool raw_ten(struct bench *b, bool record)
+static bool raw_ten(struct bench *b, int k)
 {
 	double ms = raw_start(b->rten, TEN);
 	bool ok = ms >= 0;
 
-	for (int k = 0; k < TEN && ok; k++)
-		ok = init_ready(b->rten[k].pid, READY_MS);
+	for (int i = 0; i < TEN && ok; i++)
+		ok = init_ready(b->rten[i].pid, READY_MS);
 	if (raw_stop(b->rten, TEN) < 0 || !ok || !settle())
 		return false;
-	if (record)
-		series_add(&b->s[F_TEN][0], ms);
+	if (k >= 0)
+		raw_add(b, F_TEN, k, ms);
 	return true;
 }
 
@@ -1067,8 +1084,9 @@ static int print_fig(struct bench *b, int f)
 			printf(" %-16s |", "-");
 			continue;
 		}
-		if (figs[f].kind == TK_RATIO && raw > 0)
-			ratio = v / raw;
+		/* to the raw rounds of the same stretch of time */
+		if (figs[f].kind == TK_RATIO && median_of(&b->raw_at[f][k]) > 0)
+			ratio = v / median_of(&b->raw_at[f][k]);
 		else if (plain > 0 && (figs[f].kind == TK_BIG || k > 0))
 			ratio = v / plain;
 		if (figs[f].kind == TK_MEM)
@@ -1108,8 +1126,9 @@ static int print_table(struct bench *b, long so_bytes)
 	int missed = 0;
 	char head[32];
 
-	printf("\nmedians; in parentheses: plugin/raw for ratios, else the "
-	       "ratio to the plugin's 0 MB (plain) figure\n\n");
+	printf("\nmedians; in parentheses: for ratios, plugin/raw with the raw "
+	       "rounds interleaved with that column (the raw column: all of "
+	       "them), else the ratio to the plugin's 0 MB (plain) figure\n\n");
 	printf("| %-29s | %-8s |", "figure", "raw");
 	for (int k = 0; k < b->n_heaps; k++) {
 		snprintf(head, sizeof(head), "plugin, %d MB host", b->heaps[k]);
@@ -1344,6 +1363,29 @@ static void cleanup(struct bench *b, bool failed)
  * cycle after it: touching 256 MB leaves the kernel work for a while, and
  * a figure taken right after it measured that, on the plugin's side only.
  */
+/*
+ * The rounds at heap column k, in blocks of one kind: the one-platform
+ * pairs, the 10 MB config (at 0 MB), the ten-platform pairs. Within a
+ * block raw and the plugin alternate, so each measurement follows one of
+ * the other side of the same kind; an unrecorded pair opens each block.
+ * (Mixed in one round, a side's start followed the other's ten stops on
+ * one side only: the kernel's aftermath of ten containers, on ~every
+ * figure, went to one side.)
+ */
+static bool rounds_at(struct bench *b, int k, int rounds)
+{
+	bool ok = raw_one(b, -1) && plugin_one(b, &b->one, -1);
+
+	for (int i = 0; ok && i < rounds && !interrupted; i++)
+		ok = raw_one(b, k) && plugin_one(b, &b->one, k);
+	for (int i = 0; ok && k == 0 && i < rounds && !interrupted; i++)
+		ok = plugin_one(b, &b->big, 0);
+	ok = ok && raw_ten(b, -1) && plugin_ten(b, -1);
+	for (int i = 0; ok && i < rounds && !interrupted; i++)
+		ok = raw_ten(b, k) && plugin_ten(b, k);
+	return ok;
+}
+
 static bool run(struct bench *b, int rounds)
 {
 	bool ok;
@@ -1352,16 +1394,9 @@ static bool run(struct bench *b, int rounds)
 	ok = set_heap(b->heaps[0]) && plugin_one(b, &b->one, -1);
 	b->first_start_ms = b->one.start_call_ms;
 	ok = ok && plugin_ten(b, -1) && plugin_one(b, &b->big, -1) &&
-	     raw_one(b, false) && raw_ten(b, false);
-	for (int k = 0; ok && k < b->n_heaps && !interrupted; k++) {
-		ok = set_heap(b->heaps[k]) && plugin_one(b, &b->one, -1);
-		for (int i = 0; ok && i < rounds && !interrupted; i++) {
-			ok = raw_one(b, true) && plugin_one(b, &b->one, k);
-			if (ok && k == 0)
-				ok = plugin_one(b, &b->big, 0);
-			ok = ok && raw_ten(b, true) && plugin_ten(b, k);
-		}
-	}
+	     raw_one(b, -1) && raw_ten(b, -1);
+	for (int k = 0; ok && k < b->n_heaps && !interrupted; k++)
+		ok = set_heap(b->heaps[k]) && rounds_at(b, k, rounds);
 	for (int k = 0; ok && k < b->n_heaps && !interrupted; k++)
 		ok = set_heap(b->heaps[k]) && sample_memory(b, k);
 	set_heap(0);
@@ -1458,13 +1493,17 @@ int main(int argc, char **argv)
 					     sizeof(double));
 			if (!b.s[f][k].v)
 				return 1;
+			if (k < HEAPS_MAX &&
+			    !(b.raw_at[f][k].v = calloc((size_t)rounds + 1,
+							sizeof(double))))
+				return 1;
 		}
 	if (!prepare(&b, argv[optind], hostlog, loglevel, capture))
 		return 1;
-	printf("rounds: %d per heap size, interleaved (raw, then the plugin), "
-	       "after one warm-up round and one unrecorded cycle per heap "
-	       "size; core settings: "
-	       "lxc.log.level %d, log.capture %s\n",
+	printf("rounds: %d per heap size, in blocks (one platform, 10 MB "
+	       "config, ten) where raw and the plugin alternate, each block "
+	       "opened by an unrecorded pair, after one warm-up round; core "
+	       "settings: lxc.log.level %d, log.capture %s\n",
 	       rounds, loglevel, capture ? "on" : "off");
 	fflush(stdout);
 
