@@ -1862,7 +1862,7 @@ static long lxc_cgroup_of(const char *entry, const char *name)
  * folder) is that platform's, not a leftover of this one.
  */
 static void remove_stale_cgroups_at(const char *base, const char *name,
-				    long long deadline)
+				    bool fixed, long long deadline)
 {
 	static const char *const plain[] = { "lxc/", "lxc.monitor.",
 					     "lxc.payload." };
@@ -1872,7 +1872,8 @@ static void remove_stale_cgroups_at(const char *base, const char *name,
 	DIR *d;
 	long n;
 
-	for (size_t i = 0; i < 3; i++)
+	/* fixed: the config names both, and LXC 4's payload name is out */
+	for (size_t i = 0; i < (fixed ? 2 : 3); i++)
 		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s%s", base,
 				     plain[i], name) < sizeof(dir))
 			remove_cgroup(dir, deadline);
@@ -1944,7 +1945,7 @@ static bool cgroup_root_of(const char *line, bool hybrid, char *out,
  */
 static void remove_stale_cgroups_below(const char *proc_cgroup,
 				       const char *done, const char *name,
-				       enum cgroup_mode mode,
+				       enum cgroup_mode mode, bool fixed,
 				       long long deadline)
 {
 	char line[PATH_MAX], dirs[2][PATH_MAX], root[PATH_MAX];
@@ -1962,10 +1963,10 @@ static void remove_stale_cgroups_below(const char *proc_cgroup,
 			continue; /* a v1 line: not mounted in this view */
 		n = lxc_bases_of(line, hybrid, dirs);
 		for (int i = 0; i < n; i++)
-			remove_stale_cgroups_at(dirs[i], name, deadline);
+			remove_stale_cgroups_at(dirs[i], name, fixed, deadline);
 		if (n > 0 && cgroup_root_of(line, hybrid, root, PATH_MAX) &&
 		    strcmp(root, dirs[n - 1]))
-			remove_stale_cgroups_at(root, name, deadline);
+			remove_stale_cgroups_at(root, name, fixed, deadline);
 	}
 	fclose(f);
 }
@@ -1975,15 +1976,19 @@ static void remove_stale_cgroups_below(const char *proc_cgroup,
  * wait_ms > 0 after a failed start: its monitor may still be in its
  * cgroup, so busy ones are waited for that long (helper processes only).
  */
+static int lxc_version_cached = -1;
+
 static void remove_stale_cgroups(const char *name, int wait_ms)
 {
+	/* LXC 5.0 on: lxc/<name> and lxc.monitor.<name>, as configured */
+	bool fixed = lxc_has(lxc_version_cached, KEY_CGROUP_DIR);
 	enum cgroup_mode mode = host_cgroup_mode();
 	long long deadline = wait_ms > 0 ? now_ms() + wait_ms : 0;
 	char init[4096] = "";
 	ssize_t len;
 	int fd;
 
-	remove_stale_cgroups_below("/proc/1/cgroup", NULL, name, mode,
+	remove_stale_cgroups_below("/proc/1/cgroup", NULL, name, mode, fixed,
 				   deadline);
 	/* usually the same lines as PID 1's: those are not swept twice */
 	fd = open("/proc/1/cgroup", O_RDONLY | O_CLOEXEC);
@@ -1992,11 +1997,9 @@ static void remove_stale_cgroups(const char *name, int wait_ms)
 		init[len > 0 ? len : 0] = '\0';
 		close(fd);
 	}
-	remove_stale_cgroups_below("/proc/self/cgroup", init, name, mode,
+	remove_stale_cgroups_below("/proc/self/cgroup", init, name, mode, fixed,
 				   deadline);
 }
-
-static int lxc_version_cached = -1;
 
 /*
  * Asked by the start helper, once per core process: the helper reports the

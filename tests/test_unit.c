@@ -1498,6 +1498,33 @@ static void test_lxc_bases_cut_a_last_init_scope(void **state)
 }
 
 /* Every name LXC 4.x and later gives a container's cgroups, and no other. */
+/* LXC 5.0 on names the cgroups as configured: LXC 4's payload name stays. */
+static void test_stale_cgroup_names_follow_the_lxc_version(void **state)
+{
+	static const char *const names[] = { "lxc/app", "lxc.monitor.app",
+					     "lxc.payload.app" };
+	char base[300], path[400];
+	struct stat st;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/cgbase", sandbox);
+	for (int fixed = 1; fixed >= 0; fixed--) {
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			snprintf(path, sizeof(path), "%s/%s", base, names[i]);
+			assert_int_equal(mkdir_parents(path, 0755), 0);
+		}
+		remove_stale_cgroups_at(base, "app", fixed, 0);
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			bool kept = fixed && i == 2;
+
+			snprintf(path, sizeof(path), "%s/%s", base, names[i]);
+			if ((stat(path, &st) == 0) != kept)
+				fail_msg("fixed %d: '%s' %s", fixed, names[i],
+					 kept ? "removed" : "left");
+		}
+	}
+}
+
 static void test_lxc_cgroup_names_of_a_container(void **state)
 {
 	static const struct {
@@ -3262,6 +3289,7 @@ int main(int argc, char **argv)
 		T(test_cgroup_base_from_proc_self_cgroup),
 		T(test_lxc_bases_cut_a_last_init_scope),
 		T(test_lxc_cgroup_names_of_a_container),
+		T(test_stale_cgroup_names_follow_the_lxc_version),
 		T(test_run_tool_reports_exit_codes_and_output),
 		T(test_run_tool_kills_at_deadline),
 		T(test_run_tool_copes_with_a_host_that_reaps),
