@@ -819,17 +819,20 @@ static int write_config(FILE *f, const struct cfg_in *c, const char *orig,
 }
 
 /*
- * The previous config, swapped out by write_config_file() under its temp
- * name: freeing a file's blocks can wait for the disk (ext4 mounted with
- * discard trims them in the call), so it is unlinked once the pid is out.
+ * The config is written to CONFIG_NEW, then swapped in. The previous one,
+ * swapped out under that name, is unlinked once the pid is out: freeing a
+ * file's blocks can wait for the disk (ext4 mounted with discard trims
+ * them in the call). One writer at a time: the instance lock is held.
  */
-static char old_config[64];
+#define CONFIG_NEW ".config.new"
+static int old_config_dir = -1; /* the runtime folder while one waits */
 
 /*
- * Swaps tmp in as "config"; false when there was none, a folder (which
- * rename() refuses, as it should), or no exchange on this file system.
+ * Swaps CONFIG_NEW in as "config"; false when there was none, a folder
+ * (which rename() refuses, as it should), or no exchange on this file
+ * system.
  */
-static bool swap_in_config(int dfd, const char *tmp)
+static bool swap_in_config(int dfd)
 {
 #if defined(SYS_renameat2) && defined(RENAME_EXCHANGE)
 	struct stat st;
@@ -837,13 +840,15 @@ static bool swap_in_config(int dfd, const char *tmp)
 	if (fstatat(dfd, "config", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    S_ISDIR(st.st_mode))
 		return false;
-	if (syscall(SYS_renameat2, dfd, tmp, dfd, "config", RENAME_EXCHANGE))
+	if (syscall(SYS_renameat2, dfd, CONFIG_NEW, dfd, "config",
+		    RENAME_EXCHANGE))
 		return false; /* EINVAL: a file system without it */
-	snprintf(old_config, sizeof(old_config), "%s", tmp);
+	old_config_dir = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (old_config_dir < 0)
+		unlinkat(dfd, CONFIG_NEW, 0); /* now, then */
 	return true;
 #else
 	(void)dfd;
-	(void)tmp;
 	return false;
 #endif
 }
@@ -851,28 +856,24 @@ static bool swap_in_config(int dfd, const char *tmp)
 /* The previous config of platform name, if one was swapped out. */
 static void unlink_old_config(const char *name)
 {
-	char path[PATH_MAX];
-
-	if (!old_config[0])
+	if (old_config_dir < 0)
 		return;
-	snprintf(path, sizeof(path), "%s/%s/%s", run_dir(), name, old_config);
-	if (unlink(path) < 0 && errno != ENOENT)
-		plog(PV_LOG_WARN, "cannot remove the previous config '%s': %s",
-		     path, strerror(errno));
-	old_config[0] = '\0';
+	if (unlinkat(old_config_dir, CONFIG_NEW, 0) < 0 && errno != ENOENT)
+		plog(PV_LOG_WARN, "cannot remove '%s/%s/" CONFIG_NEW "': %s",
+		     run_dir(), name, strerror(errno));
+	close_fd(&old_config_dir);
 }
 
 /* Writes through a temporary file in the same folder, then swaps it in. */
 static int write_config_file(int dfd, const struct cfg_in *c, const char *orig,
 			     size_t orig_len)
 {
-	char tmp[64];
 	FILE *f = NULL;
 	int fd, ret;
 
-	snprintf(tmp, sizeof(tmp), ".config.%ld.%lld", (long)getpid(),
-		 now_ms());
-	fd = openat(dfd, tmp,
+	/* left by a helper that died before it could unlink it */
+	unlinkat(dfd, CONFIG_NEW, 0);
+	fd = openat(dfd, CONFIG_NEW,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -887,15 +888,15 @@ static int write_config_file(int dfd, const struct cfg_in *c, const char *orig,
 		ret = -errno;
 	if (ret)
 		goto fail;
-	if (swap_in_config(dfd, tmp))
+	if (swap_in_config(dfd))
 		return 0;
-	if (renameat(dfd, tmp, dfd, "config") < 0) {
+	if (renameat(dfd, CONFIG_NEW, dfd, "config") < 0) {
 		ret = -errno;
 		goto fail;
 	}
 	return 0;
 fail:
-	unlinkat(dfd, tmp, 0);
+	unlinkat(dfd, CONFIG_NEW, 0);
 	return ret;
 }
 
@@ -1457,9 +1458,9 @@ static int tool_child_fn(void *arg)
 static pid_t spawn_tool(struct tool_child *c)
 {
 	sigset_t all, old;
+	int err, saved = errno;
 	char *stack;
 	pid_t pid;
-	int err;
 
 	stack = mmap(NULL, TOOL_STACK, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -1472,6 +1473,8 @@ static pid_t spawn_tool(struct tool_child *c)
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	munmap(stack, TOOL_STACK);
+	/* the child wrote errno too, in the memory it shared */
+	errno = pid < 0 ? err : saved;
 	return pid < 0 ? -err : pid;
 }
 
@@ -1978,10 +1981,15 @@ static void remove_stale_cgroups_below(const char *proc_cgroup,
  */
 static int lxc_version_cached = -1;
 
+/* LXC 5.0 on: lxc/<name> and lxc.monitor.<name>, as the config names them */
+static bool stale_names_fixed(int version)
+{
+	return lxc_has(version, KEY_CGROUP_DIR);
+}
+
 static void remove_stale_cgroups(const char *name, int wait_ms)
 {
-	/* LXC 5.0 on: lxc/<name> and lxc.monitor.<name>, as configured */
-	bool fixed = lxc_has(lxc_version_cached, KEY_CGROUP_DIR);
+	bool fixed = stale_names_fixed(lxc_version_cached);
 	enum cgroup_mode mode = host_cgroup_mode();
 	long long deadline = wait_ms > 0 ? now_ms() + wait_ms : 0;
 	char init[4096] = "";

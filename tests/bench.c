@@ -541,9 +541,16 @@ static int raw_stop(struct raw *r, int n)
 		if (r[k].init_fd < 0)
 			r[k].exited = true; /* already gone, or never up */
 	}
-	for (int k = 0; k < n; k++)
-		if (raw_launch_stop(&r[k]) < 0)
-			r[k].tool.pidfd = -1;
+	for (int k = 0; k < n; k++) {
+		if (raw_launch_stop(&r[k]) < 0) {
+			fprintf(stderr, "bench: cannot run lxc-stop: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		/* reaped before its pidfd: its time is taken now */
+		if (r[k].tool.pidfd < 0)
+			raw_tool_done(&r[k]);
+	}
 	while (busy) {
 		struct pollfd fds[2 * TEN];
 		int who[2 * TEN], m = 0, rc, timeout;
@@ -1358,16 +1365,13 @@ static void cleanup(struct bench *b, bool failed)
 }
 
 /*
- * Warm-up, then the rounds of each heap size in turn, raw and the plugin
- * interleaved in each. The heap is made once per size, with one unrecorded
- * cycle after it: touching 256 MB leaves the kernel work for a while, and
- * a figure taken right after it measured that, on the plugin's side only.
- */
-/*
  * The rounds at heap column k, in blocks of one kind: the one-platform
- * pairs, the 10 MB config (at 0 MB), the ten-platform pairs. Within a
- * block raw and the plugin alternate, so each measurement follows one of
- * the other side of the same kind; an unrecorded pair opens each block.
+ * pairs, the 10 MB config (at 0 MB, the plugin only, after the plugin's
+ * one), the ten-platform pairs. Within a pair block raw and the plugin
+ * alternate, so each measurement follows one of the other side of the same
+ * kind; an unrecorded pair opens each pair block. The heap is made once
+ * per size, before its first block: touching 256 MB leaves the kernel work
+ * for a while, and that unrecorded pair takes it.
  * (Mixed in one round, a side's start followed the other's ten stops on
  * one side only: the kernel's aftermath of ten containers, on ~every
  * figure, went to one side.)
