@@ -1428,11 +1428,7 @@ static void drop_unused_pages(void)
  */
 static bool drop_after_fork;
 
-/*
- * The one way the plugin runs a tool: argv, a deadline, and an fd the tool
- * may inherit (-1 for none). Returns 0 when the tool ran (whatever its
- * result), -errno when it could not be started; r says the rest.
- */
+/* What a tool's child needs; it reads it from the helper's memory. */
 struct tool_child {
 	char *const *argv;
 	int out, status, inherit;
@@ -1478,6 +1474,11 @@ static pid_t spawn_tool(struct tool_child *c)
 	return pid < 0 ? -err : pid;
 }
 
+/*
+ * The one way the plugin runs a tool: argv, a deadline, and an fd the tool
+ * may inherit (-1 for none). Returns 0 when the tool ran (whatever its
+ * result), -errno when it could not be started; r says the rest.
+ */
 static int run_tool(char *const argv[], int timeout_ms, int inherit,
 		    struct tool_result *r)
 {
@@ -1974,11 +1975,6 @@ static void remove_stale_cgroups_below(const char *proc_cgroup,
 	fclose(f);
 }
 
-/*
- * Privileged LXC works from PID 1's cgroups, or its own (relative): both.
- * wait_ms > 0 after a failed start: its monitor may still be in its
- * cgroup, so busy ones are waited for that long (helper processes only).
- */
 static int lxc_version_cached = -1;
 
 /* LXC 5.0 on: lxc/<name> and lxc.monitor.<name>, as the config names them */
@@ -1987,6 +1983,11 @@ static bool stale_names_fixed(int version)
 	return lxc_has(version, KEY_CGROUP_DIR);
 }
 
+/*
+ * Privileged LXC works from PID 1's cgroups, or its own (relative): both.
+ * wait_ms > 0 after a failed start: its monitor may still be in its
+ * cgroup, so busy ones are waited for that long (helper processes only).
+ */
 static void remove_stale_cgroups(const char *name, int wait_ms)
 {
 	bool fixed = stale_names_fixed(lxc_version_cached);
@@ -3780,11 +3781,6 @@ static struct spawn_area *area_new(const char *path, char *const argv[],
 }
 
 /*
- * Starts the helper program with argv; 0 once it is on its way (a failed
- * execve() is then logged at the next call, and reported as -1 on report,
- * the pid pipe, when there is one), or -errno.
- */
-/*
  * A core that reaps every child needs no middle: the helper is its child,
  * cloned without any wait, and the core's SIGCHLD handler reaps it when it
  * ends. Pantavisor reaps so as PID 1 in every core, and core 2026.08 in
@@ -3833,6 +3829,11 @@ static int spawn_direct(struct spawn_area *a)
 	return pid < 0 ? -err : 0;
 }
 
+/*
+ * Starts the helper program with argv; 0 once it is on its way (a failed
+ * execve() is then logged at the next call, and reported as -1 on report,
+ * the pid pipe, when there is one), or -errno.
+ */
 static int spawn_helper(char *const argv[], const int *keep, int report)
 {
 	struct spawn_area *a;
