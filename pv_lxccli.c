@@ -33,6 +33,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -926,6 +927,7 @@ struct log_relay {
 	char first_error[512];
 	char out[PIPE_BUF]; /* whole lines, sent together: one wakeup */
 	size_t out_len;
+	bool hold; /* sent only when out is full */
 };
 
 /* The level word of a record, the fourth field; -1 when there is none. */
@@ -1004,7 +1006,8 @@ static void relay_feed(struct log_relay *r, const char *buf, size_t n)
 		relay_line(r, r->line, r->len);
 		r->len = 0;
 	}
-	relay_send(r);
+	if (!r->hold)
+		relay_send(r);
 }
 
 /* What is left when the log ends without a final newline. */
@@ -1130,6 +1133,21 @@ static void close_unless(int fd, const void *ctx)
 		close(fd);
 }
 
+/*
+ * A helper's policy is SCHED_BATCH: it wakes for every read of LXC's log
+ * and for every job, and a batch task's wakeup preempts no running task,
+ * not lxc-start on its CPU, not the core in its call (the wakeup of a
+ * pipe or socket reader is a sync one, which puts it on the writer's CPU).
+ * The tools get SCHED_OTHER back. A raw system call: musl's wrapper only
+ * says ENOSYS.
+ */
+static void set_policy(int policy)
+{
+	struct sched_param none = { 0 };
+
+	syscall(SYS_sched_setscheduler, 0, policy, &none);
+}
+
 static void reset_signals(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
@@ -1158,6 +1176,7 @@ static __attribute__((noreturn)) void exec_child(char *const argv[], int out,
 	int err;
 
 	reset_signals();
+	set_policy(SCHED_OTHER);
 	if (null >= 0)
 		dup2(null, 0);
 	dup2(out, 1);
@@ -3990,6 +4009,187 @@ static void get_path(struct wire_rd *r, char *out, size_t size)
 		r->bad = true;
 }
 
+/* ---- the forker: the one helper that is exec'd ahead of time */
+
+/*
+ * An exec'd helper spends about 0.8 ms in its execve() and its loader
+ * before it does any work, and that is on the path from the call to the
+ * pid. So when the plugin is loaded (pv_set_pv_paths_fn) one helper more
+ * is started ahead of time: the forker. It waits on a socket for what a
+ * helper would be exec'd with (argv, the environment, the fds to keep),
+ * forks, and the child runs the job (run_job) as an exec'd helper would. A
+ * fork of the forker, a small process, takes about 0.15 ms, and the call
+ * only sends one message.
+ *
+ * The core's end of the socket is close-on-exec and is the plugin's for
+ * the life of the process; the forker ends when it reads EOF, when the
+ * core is gone. A core that finds the forker gone (EPIPE) starts another
+ * in the call; after FORKER_DEATHS of them, or for a message that cannot
+ * be sent, helpers are exec'd one by one (spawn_helper).
+ */
+#define FORKER_ARG "forker"
+#define FORKER_MSG_MAX ((size_t)64 * 1024)
+#define FORKER_FDS 8
+#define FORKER_DEATHS 3
+#define TITLE_ROOM 160 /* a job's argv, see set_title */
+
+static int forker_sock = -1;
+static pid_t forker_owner; /* a fork of the core has the socket too */
+static int forker_deaths;
+static bool forker_off; /* set by unit tests that want exec'd helpers */
+
+/* Starts a forker; 0, or -errno. */
+static int forker_spawn(void)
+{
+	char num[16], room[TITLE_ROOM + 1];
+	char *argv[] = { HELPER_ARGV0, num, FORKER_ARG, room, NULL };
+	int sv[2], keep[2], ret;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	snprintf(num, sizeof(num), "%d", sv[1]);
+	/* argv is where ps reads a process's title: room for a job's */
+	memset(room, '.', TITLE_ROOM);
+	room[TITLE_ROOM] = '\0';
+	keep[0] = sv[1];
+	keep[1] = -1;
+	ret = spawn_helper(argv, keep, -1);
+	close(sv[1]);
+	if (ret) {
+		close(sv[0]);
+		return ret;
+	}
+	forker_sock = sv[0];
+	forker_owner = getpid();
+	return 0;
+}
+
+/*
+ * What an exec'd helper would get besides its fds: the numbers the fds
+ * have here (the job refers to them), argv and the environment.
+ */
+static void forker_message(struct wire *w, char *const argv[],
+			   const int *keep, size_t n_fds)
+{
+	size_t argc = 0, envc = 0;
+
+	put_str(w, JOB_MAGIC);
+	put_int(w, (long long)n_fds);
+	for (size_t i = 0; i < n_fds; i++)
+		put_int(w, keep[i]);
+	while (argv[argc])
+		argc++;
+	put_int(w, (long long)argc);
+	for (size_t i = 0; i < argc; i++)
+		put_str(w, argv[i]);
+	while (environ && environ[envc])
+		envc++;
+	put_int(w, (long long)envc);
+	for (size_t i = 0; i < envc; i++)
+		put_str(w, environ[i]);
+}
+
+/*
+ * The fds of an exec'd helper: the core's stdin, stdout and stderr as they
+ * are now (its log may be there), then keep's; their count.
+ */
+static size_t forker_fds(int *out, const int *keep)
+{
+	size_t n = 0;
+
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			out[n++] = fd;
+	for (; *keep != -1 && n < FORKER_FDS + 1; keep++)
+		out[n++] = *keep;
+	out[n] = -1;
+	return n;
+}
+
+/* One message to the forker, never waiting; 0, or -errno. */
+static int forker_send(char *const argv[], const int *job_fds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * FORKER_FDS)];
+	} c;
+	struct msghdr m = { 0 };
+	struct wire w = { 0 };
+	struct cmsghdr *cm;
+	int keep[FORKER_FDS + 2], ret = 0;
+	struct iovec iov;
+	size_t n = forker_fds(keep, job_fds);
+
+	if (n > FORKER_FDS)
+		return -EINVAL;
+	forker_message(&w, argv, keep, n);
+	if (w.failed || w.len > FORKER_MSG_MAX) {
+		free(w.buf);
+		return -EMSGSIZE;
+	}
+	iov = (struct iovec){ w.buf, w.len };
+	memset(&c, 0, sizeof(c));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.buf;
+	m.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(cm), keep, sizeof(int) * n);
+	if (sendmsg(forker_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		ret = -errno;
+	free(w.buf);
+	return ret;
+}
+
+static bool forker_gone(int err)
+{
+	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN;
+}
+
+/*
+ * A helper with argv and the fds of keep: forked by the forker when there
+ * is one, else exec'd; 0 once it is on its way, or -errno (spawn_helper).
+ * A job the forker has taken and then lost (the forker killed before it
+ * forked) reaches the core as a pid pipe closed with nothing written.
+ */
+static int launch_helper(char *const argv[], const int *keep, int report)
+{
+	int ret;
+
+	/* a child of the core has its own namespaces, credentials: its own */
+	if (forker_sock >= 0 && forker_owner != getpid()) {
+		close_fd(&forker_sock);
+		forker_deaths = 0;
+	}
+	while (!forker_off && forker_deaths < FORKER_DEATHS) {
+		if (forker_sock < 0 && forker_spawn() < 0)
+			break;
+		ret = forker_send(argv, keep);
+		if (!ret)
+			return 0;
+		if (!forker_gone(ret)) /* full, or too big: exec'd instead */
+			break;
+		close_fd(&forker_sock);
+		if (++forker_deaths < FORKER_DEATHS)
+			plog(PV_LOG_WARN, "helper forker gone; starting "
+					  "another");
+		else
+			plog(PV_LOG_WARN, "helper forker gone %d times; helpers "
+					  "are exec'd from now on",
+			     forker_deaths);
+	}
+	return spawn_helper(argv, keep, report);
+}
+
+/* The plugin's end of the socket, for a process that unloads it. */
+static __attribute__((destructor)) void forker_close(void)
+{
+	close_fd(&forker_sock);
+}
+
 /* What a start helper needs, from its job (start_from_wire). */
 struct start_job {
 	char name[PV_LXCCLI_NAME_MAX + 1];
@@ -4163,10 +4363,17 @@ static void start_helper(struct start_job *j, int lock,
 		     strerror(errno));
 		goto report;
 	}
-	/* LXC's log flows to the core from the first line on */
+	/*
+	 * LXC's log is read from the first line on (LXC waits on a full
+	 * pipe) and reaches the core in one write once lxc-start is done,
+	 * or PIPE_BUF at a time: the core wakes once, not once a line.
+	 */
 	pass_from = lxc_log[0];
 	pass_relay = &rl;
+	rl.hold = true;
 	pid = start_and_find_pid(j, &rl, lxc_log, &monitor_fd, &parent);
+	rl.hold = false;
+	relay_send(&rl);
 	pass_from = -1;
 	pass_relay = NULL;
 	/* best effort; see above. The monitor leaves in ms: 1 s is plenty
@@ -4918,7 +5125,7 @@ static int launch_start(struct console_ent *e, struct start_ctx *s,
 	if (j->logfd >= 0)
 		keep[k++] = j->logfd;
 	keep[k] = -1;
-	ret = spawn_helper(argv, keep, pipefd);
+	ret = launch_helper(argv, keep, pipefd);
 	if (ret)
 		plog(PV_LOG_ERROR, "cannot start the start helper of '%s' "
 				   "('%s'): %s",
@@ -5158,7 +5365,7 @@ static void do_stop(struct pv_platform *p)
 	snprintf(jobnum, sizeof(jobnum), "%d", job);
 	argv[3] = j.name;
 	keep_list(keep, (int[]){ job, j.console, j.init_fd }, 3);
-	ret = spawn_helper(argv, keep, -1);
+	ret = launch_helper(argv, keep, -1);
 	close_fd(&job);
 	if (!ret && j.init_fd >= 0)
 		send_halt(j.init_fd, j.halt, j.name);
@@ -5708,12 +5915,11 @@ static __attribute__((noreturn)) void helper_fails(int argc, char **argv)
 }
 
 /*
- * The helper program: argv is { HELPER_ARGV0, job fd, "start" | "stop",
- * name, and for a start the pid pipe }. Its lines go to stderr (and a
- * start's logfd): see helper_line.
+ * A helper's job, exec'd or forked: argv is { HELPER_ARGV0, job fd,
+ * "start" | "stop", name, and for a start the pid pipe }. Its lines go to
+ * stderr (and a start's logfd): see helper_line.
  */
-static __attribute__((noreturn, unused)) void helper_main(int argc,
-						       char **argv)
+static __attribute__((noreturn)) void run_job(int argc, char **argv)
 {
 	struct start_ctx *s = NULL;
 	struct start_strs t = { 0 };
@@ -5724,7 +5930,9 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 	int fd = argc > 1 ? fd_arg(argv[1]) : -1, ret;
 
 	helper_min = PV_LOG_INFO;
-	reset_signals(); /* the core blocked all of them for the exec */
+	/* the core blocked all of them for the exec; the forker ignores
+	 * SIGCHLD */
+	reset_signals();
 	signal(SIGPIPE, SIG_IGN); /* EPIPE, not death, on a gone pipe */
 	ret = fd >= 3 ? read_job(fd, &buf, &len) : -EBADF;
 	if (ret) {
@@ -5775,6 +5983,204 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 	_exit(0);
 }
 
+/* ---- the forker's side */
+
+/* The kernel's copy of argv, which ps shows: set by pv_lxccli_entry. */
+static char *title_at;
+static size_t title_len;
+
+/* What ps shows for this process: argv's strings, cut to the room. */
+static void set_title(char *const argv[])
+{
+	size_t off = 0;
+
+	if (!title_at)
+		return;
+	memset(title_at, 0, title_len);
+	for (; *argv && off + 1 < title_len; argv++) {
+		size_t n = strnlen(*argv, title_len - off - 1);
+
+		memcpy(title_at + off, *argv, n);
+		off += n + 1;
+	}
+}
+
+/*
+ * The fds received at got[] given the numbers want[] they have in the
+ * core, which the job names: first all of them above both, then down.
+ */
+static int renumber_fds(const int *got, const int *want, size_t n)
+{
+	int high[FORKER_FDS], floor = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		floor = got[i] >= floor ? got[i] + 1 : floor;
+		floor = want[i] >= floor ? want[i] + 1 : floor;
+	}
+	for (size_t i = 0; i < n; i++) {
+		high[i] = fcntl(got[i], F_DUPFD_CLOEXEC, floor);
+		if (high[i] < 0)
+			return -errno;
+		close(got[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (dup2(high[i], want[i]) < 0) /* not close-on-exec */
+			return -errno;
+		close(high[i]);
+	}
+	return 0;
+}
+
+/* What an exec'd helper would get, from a message (forker_message). */
+struct forked_job {
+	int want[FORKER_FDS]; /* the numbers of the fds in the core */
+	char *argv[8];
+	char **env;
+	int argc;
+};
+
+/* The message parsed into f, pointing into buf; 0, or -EBADMSG. */
+static int forker_parse(const char *buf, size_t len, size_t n_got,
+			struct forked_job *f)
+{
+	struct wire_rd r = { buf, buf + len, false };
+	long long n, argc, envc;
+
+	if (strcmp(get_str(&r), JOB_MAGIC) || get_int(&r) != (long long)n_got)
+		return -EBADMSG;
+	for (size_t i = 0; i < n_got; i++)
+		f->want[i] = (int)get_int(&r);
+	argc = get_int(&r);
+	if (r.bad || argc < 1 || argc >= (long long)ARRAY_SIZE(f->argv))
+		return -EBADMSG;
+	for (long long i = 0; i < argc; i++)
+		f->argv[i] = (char *)get_str(&r);
+	f->argv[argc] = NULL;
+	f->argc = (int)argc;
+	envc = get_int(&r);
+	if (r.bad || envc < 0 || envc > (long long)len)
+		return -EBADMSG;
+	f->env = calloc((size_t)envc + 1, sizeof(*f->env));
+	if (!f->env)
+		return -ENOMEM;
+	for (n = 0; n < envc; n++)
+		f->env[n] = (char *)get_str(&r);
+	return r.bad ? -EBADMSG : 0;
+}
+
+/*
+ * The forker's child: what an exec'd helper would be. A message it cannot
+ * use closes the fds, so a start's pid pipe closes with nothing written.
+ */
+static __attribute__((noreturn)) void forked_helper(const char *buf,
+						   size_t len, const int *got,
+						   size_t n_got)
+{
+	struct forked_job f = { 0 };
+	int ret = forker_parse(buf, len, n_got, &f);
+
+	if (!ret)
+		ret = renumber_fds(got, f.want, n_got);
+	if (ret) {
+		plog(PV_LOG_ERROR, "helper forker: unusable message: %s",
+		     strerror(-ret));
+		_exit(1);
+	}
+	environ = f.env;
+	set_title(f.argv);
+	run_job(f.argc, f.argv);
+}
+
+/* One message and its fds; its length, 0 at EOF, or -errno. */
+static ssize_t forker_recv(int sock, char *buf, int *got, size_t *n_got)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * FORKER_FDS)];
+	} c;
+	struct iovec iov = { buf, FORKER_MSG_MAX };
+	struct msghdr m = { 0 };
+	struct cmsghdr *cm;
+	ssize_t len;
+
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.buf;
+	m.msg_controllen = sizeof(c.buf);
+	*n_got = 0;
+	do
+		len = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		*n_got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(got, CMSG_DATA(cm), *n_got * sizeof(int));
+	}
+	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || (len && !*n_got)) {
+		for (size_t i = 0; i < *n_got; i++)
+			close(got[i]);
+		*n_got = 0;
+		return -EMSGSIZE;
+	}
+	return len;
+}
+
+/*
+ * The forker: a message in, a child out, until the core's end closes.
+ * The kernel reaps the children (SIGCHLD ignored); each child sets its
+ * signals back first thing (run_job).
+ */
+static __attribute__((noreturn)) void forker_main(int sock)
+{
+	static char buf[FORKER_MSG_MAX];
+	int keep[] = { sock, -1 }, got[FORKER_FDS];
+	size_t n_got;
+	ssize_t len;
+	pid_t pid;
+
+	helper_min = PV_LOG_INFO;
+	reset_signals(); /* the core blocked all of them for the exec */
+	signal(SIGCHLD, SIG_IGN);
+	each_fd(close_unless, keep);
+	set_title((char *[]){ HELPER_ARGV0, "-", FORKER_ARG, NULL });
+	while ((len = forker_recv(sock, buf, got, &n_got)) != 0) {
+		if (len < 0) {
+			plog(PV_LOG_ERROR, "helper forker: %s",
+			     strerror((int)-len));
+			if (len == -EMSGSIZE)
+				continue;
+			_exit(1);
+		}
+		pid = fork();
+		if (!pid) {
+			close(sock);
+			forked_helper(buf, (size_t)len, got, n_got);
+		}
+		if (pid < 0)
+			plog(PV_LOG_ERROR, "helper forker cannot fork: %s",
+			     strerror(errno));
+		for (size_t i = 0; i < n_got; i++)
+			close(got[i]);
+	}
+	_exit(0);
+}
+
+/* The helper program: the forker, or a helper exec'd for its job. */
+static __attribute__((noreturn, unused)) void helper_main(int argc,
+						       char **argv)
+{
+	int fd = argc > 1 ? fd_arg(argv[1]) : -1;
+
+	set_policy(SCHED_BATCH);
+	if (fd >= 3 && argc > 2 && !strcmp(argv[2], FORKER_ARG))
+		forker_main(fd);
+	run_job(argc, argv);
+}
+
 #ifdef PV_LXCCLI_INTERP
 /*
  * The .so as a program: the kernel maps the loader named in PT_INTERP,
@@ -5801,6 +6207,9 @@ void pv_lxccli_entry(void)
 	for (size_t i = 0; i < len && argc < 7; i += strlen(args + i) + 1)
 		argv[argc++] = args + i;
 	argv[argc] = NULL;
+	/* argv[0] as libc has it is where the kernel keeps argv */
+	title_at = program_invocation_name;
+	title_len = len;
 	helper_main(argc, argv);
 }
 #endif
@@ -5932,7 +6341,13 @@ void pv_set_pv_paths_fn(void *vlog, void *pv_file, void *pv_log,
 			       lib_hook,      volumes_plat_file,
 			       configs_file,  lib_lxc_rootfs_mount,
 			       lib_lxc_lxcpath };
+	int ret;
 
 	log_fn = (pv_vlog_fn)vlog;
 	memcpy(path_fns, fns, sizeof(path_fns));
+	/* once, right after dlopen: the forker is ready by the first start */
+	if (!forker_off && forker_sock < 0 && (ret = forker_spawn()))
+		plog(PV_LOG_WARN, "no helper forker (%s); helpers are exec'd "
+				  "one by one",
+		     strerror(-ret));
 }

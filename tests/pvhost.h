@@ -341,8 +341,14 @@ double pvhost_now_ms(void); /* CLOCK_MONOTONIC */
 void pvhost_cloexec_from(int low);
 /* Open fds of this process, not counting the one used to list them. */
 int pvhost_count_fds(void);
-/* Processes whose parent is this process (from /proc/<pid>/stat). */
+/*
+ * Processes whose parent is this process (from /proc/<pid>/stat), but for
+ * the plugin's helper forker, which lives as long as the plugin is loaded
+ * ("pv_lxccli-helper - forker"; see pvhost_forker_pid).
+ */
 int pvhost_count_children(void);
+/* The pid of the live forker that is this process's child, or 0. */
+pid_t pvhost_forker_pid(void);
 /* The same, only those in state Z. */
 int pvhost_count_zombie_children(void);
 /*

@@ -661,6 +661,15 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 	if (make_sandbox(h) < 0)
 		goto fail;
 
+	/*
+	 * PID 1 inherits orphans from the start, the plugin's first helper
+	 * (started once it has its paths) among them.
+	 */
+	if (o->pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		pvhost_vlog(MODULE, PV_LOG_ERROR, "cannot act as PID 1: %s",
+			    strerror(errno));
+		goto fail;
+	}
 	/* Exactly the core's call: no RTLD_GLOBAL, no RTLD_DEEPBIND. */
 	h->dl = dlopen(o->plugin, RTLD_NOW);
 	if (!h->dl) {
@@ -708,8 +717,7 @@ struct pvhost *pvhost_load(const struct pvhost_opts *o)
 					.sa_flags = SA_RESTART | SA_NOCLDSTOP };
 
 		sigemptyset(&sa.sa_mask);
-		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
-		    sigaction(SIGCHLD, &sa, &g_old_chld) < 0) {
+		if (sigaction(SIGCHLD, &sa, &g_old_chld) < 0) {
 			pvhost_vlog(MODULE, PV_LOG_ERROR,
 				    "cannot act as PID 1: %s", strerror(errno));
 			goto fail;
@@ -724,6 +732,8 @@ fail:
 	 * Pantavisor never unloads it either.
 	 */
 	err = errno;
+	if (o->pid1)
+		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 	close_fd(&h->ctrl_fd);
 	close_fd(&h->ctrl_log_fd);
 	g_host = NULL;
@@ -1265,16 +1275,33 @@ int pvhost_count_fds(void)
 	return n - 1; /* the listing's own fd */
 }
 
-enum child_kind { CHILD_ANY, CHILD_ZOMBIE, CHILD_LIVE };
+enum child_kind { CHILD_ANY, CHILD_ZOMBIE, CHILD_LIVE, CHILD_FORKER };
+
+/* Whether the live process pid is the plugin's helper forker. */
+static bool is_forker(const char *pid)
+{
+	static const char want[] = "pv_lxccli-helper\0-\0forker";
+	char path[64], buf[sizeof(want)];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	return len == (ssize_t)sizeof(buf) && !memcmp(buf, want, sizeof(buf));
+}
 
 /*
- * Counts this process's children of one kind by reading /proc/<pid>/stat;
+ * Counts the children of parent of one kind by reading /proc/<pid>/stat;
  * when pids is not NULL, also stores up to max of their pids.
  */
-static int list_children(enum child_kind kind, pid_t *pids, int max)
+static int list_children_of(pid_t parent, enum child_kind kind, pid_t *pids,
+			    int max)
 {
 	DIR *d = opendir("/proc");
-	pid_t self = getpid();
 	struct dirent *e;
 	int n = 0;
 
@@ -1304,8 +1331,14 @@ static int list_children(enum child_kind kind, pid_t *pids, int max)
 		rp = strrchr(buf, ')');
 		if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
 			continue;
-		if (ppid != self || (kind == CHILD_ZOMBIE && state != 'Z') ||
-		    (kind == CHILD_LIVE && state == 'Z'))
+		if (ppid != parent)
+			continue;
+		if (state == 'Z' ? kind == CHILD_LIVE || kind == CHILD_FORKER :
+				   kind == CHILD_ZOMBIE)
+			continue;
+		/* a zombie has no cmdline: a dead forker is counted */
+		if (state != 'Z' &&
+		    is_forker(e->d_name) != (kind == CHILD_FORKER))
 			continue;
 		if (pids && n < max)
 			pids[n] = atoi(e->d_name);
@@ -1315,9 +1348,35 @@ static int list_children(enum child_kind kind, pid_t *pids, int max)
 	return n;
 }
 
+/*
+ * This process's children of one kind, and the forker's: the helpers it
+ * forks are what exec'd helpers, the host's children, would be.
+ */
+static int list_children(enum child_kind kind, pid_t *pids, int max)
+{
+	pid_t forker = 0;
+	int n, more;
+
+	list_children_of(getpid(), CHILD_FORKER, &forker, 1);
+	n = list_children_of(getpid(), kind, pids, max);
+	if (n < 0 || !forker || kind == CHILD_FORKER)
+		return n;
+	more = list_children_of(forker, kind,
+				pids ? pids + (n < max ? n : max) : NULL,
+				n < max ? max - n : 0);
+	return more < 0 ? -1 : n + more;
+}
+
 int pvhost_count_children(void)
 {
 	return list_children(CHILD_ANY, NULL, 0);
+}
+
+pid_t pvhost_forker_pid(void)
+{
+	pid_t pid = 0;
+
+	return list_children_of(getpid(), CHILD_FORKER, &pid, 1) > 0 ? pid : 0;
 }
 
 int pvhost_count_zombie_children(void)

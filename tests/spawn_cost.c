@@ -12,6 +12,9 @@
  * - clone, not waiting: spawn_helper(), the plugin's way: the caller waits
  *   for the middle child only, which starts the helper without
  *   CLONE_VFORK (it runs on in an area of its own until its execve());
+ * - forker, one message: launch_helper(), the plugin's way since the
+ *   forker: one sendmsg() to the helper forker started beforehand, which
+ *   forks the helper (here it ends at once: its "job" is not one);
  * - posix_spawn+wait: posix_spawn() of a program that exits at once,
  *   waited for: the least a middle process that is a program of its own
  *   (posix_spawn of the .so in a "middle" mode that forks the helper and
@@ -99,6 +102,22 @@ static void way_clone_wait(int hold)
 	spawn_helper_waiting(argv, keep);
 }
 
+static void way_forker(int hold)
+{
+	char fd[16];
+	char *argv[] = { HELPER_ARGV0, fd, "cost", "x", NULL };
+	int keep[] = { hold, -1 }, err = dup(2), null;
+
+	/* the forked helper says its "job" is not one, on our stderr */
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	dup2(null, 2);
+	snprintf(fd, sizeof(fd), "%d", hold);
+	launch_helper(argv, keep, -1);
+	dup2(err, 2);
+	close(err);
+	close(null);
+}
+
 static void way_posix_spawn(int hold)
 {
 	char *argv[] = { "true", NULL };
@@ -172,12 +191,17 @@ int main(int argc, char **argv)
 		void (*fn)(int);
 	} ways[] = { { "fork+fork", way_fork },
 		     { "clone, waiting for the execve", way_clone_wait },
-		     { "clone, not waiting (the plugin)", way_clone },
+		     { "clone, not waiting (the plugin before the forker)",
+		       way_clone },
+		     { "forker, one message (the plugin)", way_forker },
 		     { "posix_spawn+wait", way_posix_spawn } };
 	static const size_t heaps[] = { 0, 64, 256 };
 	int rounds = argc > 2 ? atoi(argv[2]) : ROUNDS;
 	double *t;
 
+	if (argc > 2 && !strcmp(argv[0], HELPER_ARGV0) &&
+	    !strcmp(argv[2], FORKER_ARG))
+		helper_main(argc, argv);
 	if (argc > 0 && !strcmp(argv[0], HELPER_ARGV0)) {
 		char c;
 
@@ -217,10 +241,12 @@ int main(int argc, char **argv)
 				while (waitpid(-1, NULL, WNOHANG) > 0)
 					;
 			}
+			forker_close(); /* it ends: the wait below ends */
 			while (waitpid(-1, NULL, 0) > 0)
 				;
 			qsort(t, (size_t)rounds, sizeof(*t), cmp);
-			kb = ways[w].fn == way_posix_spawn ?
+			kb = ways[w].fn == way_posix_spawn ||
+					     ways[w].fn == way_forker ?
 				     -1 :
 				     sample_helper(ways[w].fn, argv[1]);
 			printf("| %s | %zu MB | %.0f | %.0f | %.0f | %ld |\n",

@@ -24,12 +24,17 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "pvhost.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 #define SKIP_CODE 77
 #define PID_WAIT_MS 15000
@@ -1026,6 +1031,48 @@ static void test_platform_starts_after_a_failed_start(void **state)
 	stop_ok(&pl);
 }
 
+/*
+ * The plugin's helper forker, the PID 1 host's child from the load on,
+ * killed: the next start starts another in the call and runs, its relay
+ * a child of the new forker; nothing is left as a zombie.
+ */
+static void test_platform_starts_after_the_forker_was_killed(void **state)
+{
+	struct pvhost_plat pl;
+	pid_t forker, again, init;
+	char path[64], line[128];
+	int ppid = 0, fd;
+	FILE *f;
+
+	(void)state;
+	forker = pvhost_forker_pid();
+	if (!forker)
+		fail_msg("no helper forker among the host's children");
+	fd = (int)syscall(SYS_pidfd_open, forker, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(kill(forker, SIGKILL), 0);
+	assert_int_equal(poll(&(struct pollfd){ fd, POLLIN, 0 }, 1, 5000), 1);
+	close(fd);
+	make_platform(&pl, "it-forker", NULL, NULL);
+	init = start_ok(&pl);
+	again = pvhost_forker_pid();
+	assert_true(again > 0 && again != forker);
+	/* init's parent is LXC's monitor, whose parent is the relay */
+	for (int up = 0; up < 3 && init > 0; up++) {
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)init);
+		f = fopen(path, "re");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			sscanf(line, "PPid: %d", &ppid);
+		fclose(f);
+		init = ppid;
+	}
+	assert_int_equal(init, again);
+	stop_ok(&pl);
+	assert_int_equal(pvhost_wait_children(0, 5000), 0);
+	assert_int_equal(pvhost_count_zombie_children(), 0);
+}
+
 /* PATH is put back by the teardown, also when this fails. */
 static void test_no_lxc_tools_gives_minus_one(void **state)
 {
@@ -1653,6 +1700,7 @@ int main(int argc, char **argv)
 		T(test_stop_lets_the_monitor_finish_its_post_stop_hook),
 		T(test_no_lxc_tools_gives_minus_one),
 		T(test_platform_starts_after_a_failed_start),
+		T(test_platform_starts_after_the_forker_was_killed),
 		T(test_50_cycles_leave_no_fd_or_child_as_pid1),
 		T(test_50_cycles_leave_no_fd_or_child_in_appengine),
 		T(test_ten_back_to_back_all_report_and_stop),

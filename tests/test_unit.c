@@ -138,6 +138,10 @@ static char saved_helper_exe[sizeof(helper_exe)];
 static struct sigaction saved_sigchld;
 static bool sigchld_saved;
 
+/* A forker of a test's own, its child (a subreaper's): see own_forker */
+static pid_t own_forker_pid;
+static int end_own_forker(void);
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -147,6 +151,9 @@ static int teardown(void **state)
 	if (sigchld_saved)
 		sigaction(SIGCHLD, &saved_sigchld, NULL);
 	sigchld_saved = false;
+	if (own_forker_pid)
+		end_own_forker();
+	forker_deaths = 0;
 	proc_root = "/proc";
 	while (ents)
 		ent_free(ents);
@@ -3248,6 +3255,202 @@ static void test_direct_helper_that_cannot_exec_reports_minus_one(void **state)
 	assert_non_null(strstr(last_log, "no-such-helper"));
 }
 
+/* ---- the forker */
+
+/* Whether pid's argv is { HELPER_ARGV0, fd, "forker", ... }. */
+static bool argv_is_forker(pid_t pid)
+{
+	char path[64], buf[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (strcmp(buf, HELPER_ARGV0))
+		return false;
+	for (int skip = 0, off = 0; off < n; off += (int)strlen(buf + off) + 1)
+		if (skip++ == 2)
+			return !strcmp(buf + off, FORKER_ARG);
+	return false;
+}
+
+/* The forker among this process's children; 0 if there is none. */
+static pid_t find_forker_child(void)
+{
+	char path[64], buf[512];
+	struct dirent *e;
+	pid_t found = 0;
+	DIR *d = opendir("/proc");
+
+	while (d && !found && (e = readdir(d))) {
+		pid_t pid = atoi(e->d_name);
+		int ppid = 0;
+		FILE *f;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && strrchr(buf, ')'))
+			sscanf(strrchr(buf, ')') + 1, " %*c %d", &ppid);
+		fclose(f);
+		if (ppid == getpid() && argv_is_forker(pid))
+			found = pid;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * A helper from a job this helper cannot read: its -1 on the pid pipe,
+ * and what it wrote to stderr, which is fd 2 only during the call.
+ */
+static pid_t bad_job_round(char *said, size_t size)
+{
+	char jobnum[16], pipenum[16];
+	char *argv[] = { HELPER_ARGV0, jobnum, "start", "fk", pipenum, NULL };
+	int p[2], err[2], keep[3], job, saved, ret;
+	struct pollfd pfd;
+	pid_t got = 0;
+	ssize_t n, k = 0;
+
+	job = (int)syscall(SYS_memfd_create, "job", MFD_CLOEXEC);
+	assert_true(job >= 0);
+	assert_int_equal(write(job, "garbage", 8), 8);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	/* non-blocking: a forker started in the call keeps this fd 2 */
+	assert_int_equal(pipe2(err, O_CLOEXEC | O_NONBLOCK), 0);
+	snprintf(jobnum, sizeof(jobnum), "%d", job);
+	snprintf(pipenum, sizeof(pipenum), "%d", p[1]);
+	keep_list(keep, (int[]){ job, p[1] }, 2);
+	saved = dup(2);
+	dup2(err[1], 2);
+	ret = launch_helper(argv, keep, p[1]);
+	dup2(saved, 2);
+	close(saved);
+	close(err[1]);
+	close(job);
+	close(p[1]);
+	assert_int_equal(ret, 0);
+	pfd = (struct pollfd){ p[0], POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(p[0], &got, sizeof(got)), sizeof(got));
+	/* EOF: the helper has ended, all it said is in the pipe */
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(p[0], &pfd, 1), 0);
+	while (k < (ssize_t)size - 1 &&
+	       (n = read(err[0], said + k, size - 1 - (size_t)k)) > 0)
+		k += n;
+	said[k] = '\0';
+	close(p[0]);
+	close(err[0]);
+	return got;
+}
+
+/* A new forker, this process's child; its pid once it has exec'd. */
+static pid_t own_forker(void)
+{
+	char said[512];
+
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	forker_close();
+	forker_off = false;
+	assert_int_equal(forker_spawn(), 0);
+	/* a helper forked by it: it has exec'd by then */
+	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	own_forker_pid = find_forker_child();
+	assert_true(own_forker_pid > 0);
+	return own_forker_pid;
+}
+
+/* Closes the core's end; 0 once the forker has exited and is reaped. */
+static int end_own_forker(void)
+{
+	int fd = own_forker_pid > 0 ? pidfd_of(own_forker_pid) : -1, st = 0;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int ret = -1;
+
+	forker_close();
+	if (fd >= 0 && poll(&pfd, 1, 5000) == 1 &&
+	    waitpid(own_forker_pid, &st, 0) == own_forker_pid &&
+	    WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	own_forker_pid = 0;
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	return ret;
+}
+
+/*
+ * The forker's child is what an exec'd helper would be: the fds of the
+ * call under the numbers the job names (its -1 reaches the pid pipe),
+ * the core's stderr as it is during the call. The call leaves no fd.
+ */
+static void test_forker_runs_a_helper_with_the_fds_of_the_call(void **state)
+{
+	char said[512];
+	pid_t forker;
+	int fds;
+
+	(void)state;
+	forker = own_forker();
+	fds = count_fds();
+	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	assert_non_null(strstr(said, "helper job of 'fk' is malformed"));
+	assert_int_equal(count_fds(), fds);
+	/* forked, not exec'd: the same forker, still there */
+	assert_int_equal(find_forker_child(), forker);
+	assert_int_equal(forker_deaths, 0);
+	assert_int_equal(end_own_forker(), 0);
+}
+
+/*
+ * The forker ends when the core's end closes; one that is gone is
+ * replaced in the call, which still gets its helper; a job too big for
+ * one message is exec'd.
+ */
+static void test_forker_ends_with_the_core_and_is_replaced(void **state)
+{
+	char said[512], *big;
+	pid_t forker;
+
+	(void)state;
+	own_forker();
+	assert_int_equal(end_own_forker(), 0);
+	forker = own_forker();
+	kill(forker, SIGKILL);
+	assert_int_equal(waitpid(forker, NULL, 0), forker);
+	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	assert_int_equal(forker_deaths, 1);
+	assert_non_null(strstr(last_log, "helper forker gone"));
+	own_forker_pid = find_forker_child();
+	assert_true(own_forker_pid > 0 && own_forker_pid != forker);
+	/* 64 KiB of environment: exec'd, the forker left as it is */
+	big = malloc(FORKER_MSG_MAX + 1);
+	assert_non_null(big);
+	memset(big, 'x', FORKER_MSG_MAX);
+	big[FORKER_MSG_MAX] = '\0';
+	setenv("PV_LXCCLI_TEST_BIG", big, 1);
+	free(big);
+	forker = own_forker_pid;
+	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	unsetenv("PV_LXCCLI_TEST_BIG");
+	assert_non_null(strstr(said, "helper job of 'fk' is malformed"));
+	assert_int_equal(find_forker_child(), forker);
+	assert_int_equal(end_own_forker(), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /*
@@ -3351,6 +3554,8 @@ int main(int argc, char **argv)
 		T(test_halt_goes_only_to_the_init_found),
 		T(test_middle_child_only_for_a_core_that_does_not_reap),
 		T(test_direct_helper_that_cannot_exec_reports_minus_one),
+		T(test_forker_runs_a_helper_with_the_fds_of_the_call),
+		T(test_forker_ends_with_the_core_and_is_replaced),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
