@@ -32,7 +32,9 @@
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -74,6 +76,8 @@ static pv_vlog_fn log_fn;
  */
 static int helper_min = -1;
 static int helper_logfd = -1;
+/* runs before a line goes to logfd: LXC's lines held until then go first */
+static void (*helper_line_hook)(void);
 
 static void helper_line(int level, const char *name, const char *msg)
 {
@@ -91,6 +95,8 @@ static void helper_line(int level, const char *name, const char *msg)
 	/* one write each: lines of several helpers never interleave */
 	if (write(2, line, (size_t)n) < 0 && errno == EBADF)
 		return;
+	if (helper_logfd >= 0 && helper_line_hook)
+		helper_line_hook();
 	if (helper_logfd >= 0 && write(helper_logfd, line, (size_t)n) < 0 &&
 	    errno != EAGAIN && errno != EINTR)
 		helper_logfd = -1; /* the core closed its end */
@@ -1141,12 +1147,27 @@ static void close_unless(int fd, const void *ctx)
  * The tools get SCHED_OTHER back. A raw system call: musl's wrapper only
  * says ENOSYS.
  */
-static void set_policy(int policy)
+static void set_policy(int policy, int prio)
 {
-	struct sched_param none = { 0 };
+	struct sched_param sp = { .sched_priority = prio };
 
-	syscall(SYS_sched_setscheduler, 0, policy, &none);
+	syscall(SYS_sched_setscheduler, 0, policy, &sp);
 }
+
+/* This process's policy and its priority (SCHED_OTHER if unknown). */
+static int get_policy(int *prio)
+{
+	struct sched_param sp = { 0 };
+	long policy = syscall(SYS_sched_getscheduler, 0);
+
+	if (policy < 0 || syscall(SYS_sched_getparam, 0, &sp) < 0)
+		policy = SCHED_OTHER;
+	*prio = sp.sched_priority;
+	return (int)policy;
+}
+
+/* The core's policy, which the tools get back: from the exec or the job */
+static int tool_policy = SCHED_OTHER, tool_prio;
 
 static void reset_signals(void)
 {
@@ -1176,7 +1197,7 @@ static __attribute__((noreturn)) void exec_child(char *const argv[], int out,
 	int err;
 
 	reset_signals();
-	set_policy(SCHED_OTHER);
+	set_policy(tool_policy, tool_prio);
 	if (null >= 0)
 		dup2(null, 0);
 	dup2(out, 1);
@@ -4038,6 +4059,20 @@ static pid_t forker_owner; /* a fork of the core has the socket too */
 static int forker_deaths;
 static bool forker_off; /* set by unit tests that want exec'd helpers */
 
+/*
+ * PV_LXCCLI_FORKER=0 in the core's environment: every helper exec'd, as
+ * before the forker (one that runs is let go).
+ */
+static bool forker_unwanted(void)
+{
+	const char *v = getenv("PV_LXCCLI_FORKER");
+
+	if (!forker_off && !(v && !strcmp(v, "0")))
+		return false;
+	close_fd(&forker_sock);
+	return true;
+}
+
 /* Starts a forker; 0, or -errno. */
 static int forker_spawn(void)
 {
@@ -4047,6 +4082,17 @@ static int forker_spawn(void)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	/* a core with stdio closed: not where stdio goes in a helper */
+	for (int i = 0; i < 2; i++)
+		if (sv[i] < 3 && (ret = fcntl(sv[i], F_DUPFD_CLOEXEC, 3)) >= 0) {
+			close(sv[i]);
+			sv[i] = ret;
+		}
+	if (sv[0] < 3 || sv[1] < 3) {
+		close(sv[0]);
+		close(sv[1]);
+		return -EMFILE;
+	}
 	snprintf(num, sizeof(num), "%d", sv[1]);
 	/* argv is where ps reads a process's title: room for a job's */
 	memset(room, '.', TITLE_ROOM);
@@ -4090,44 +4136,68 @@ static void forker_message(struct wire *w, char *const argv[],
 }
 
 /*
- * The fds of an exec'd helper: the core's stdin, stdout and stderr as they
- * are now (its log may be there), then keep's; their count.
+ * The fds an exec'd helper would have: the core's stdin, stdout and stderr
+ * as they are now (its log may be there) unless close-on-exec, keep's, and
+ * the working folder (cwd, O_PATH); their count, FORKER_FDS + 1 for too
+ * many.
  */
-static size_t forker_fds(int *out, const int *keep)
+static size_t forker_fds(int *out, const int *keep, int cwd)
 {
 	size_t n = 0;
 
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
+	for (int fd = 0; fd < 3; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
 			out[n++] = fd;
-	for (; *keep != -1 && n < FORKER_FDS + 1; keep++)
+	}
+	for (; *keep != -1 && n <= FORKER_FDS; keep++)
 		out[n++] = *keep;
+	if (cwd >= 0 && n <= FORKER_FDS)
+		out[n++] = cwd;
 	out[n] = -1;
 	return n;
 }
 
-/* One message to the forker, never waiting; 0, or -errno. */
-static int forker_send(char *const argv[], const int *job_fds)
+/*
+ * What an exec'd helper inherits besides fds, argv and the environment
+ * and may differ from when the forker started: the umask, the nice value,
+ * the scheduling policy (for the tools, see set_policy) and the resource
+ * limits. The working folder goes as an fd.
+ */
+static void forker_state(struct wire *w, int cwd)
+{
+	mode_t mask = umask(0);
+	int prio, policy = get_policy(&prio);
+
+	umask(mask);
+	put_int(w, (long long)mask);
+	put_int(w, getpriority(PRIO_PROCESS, 0));
+	put_int(w, policy);
+	put_int(w, prio);
+	put_int(w, cwd);
+	put_int(w, RLIM_NLIMITS);
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+		getrlimit(r, &rl);
+		put_int(w, (long long)rl.rlim_cur);
+		put_int(w, (long long)rl.rlim_max);
+	}
+}
+
+/* One message with n fds on sock, never waiting; 0, or -errno. */
+static int send_with_fds(int sock, const struct wire *w, const int *fds,
+			 size_t n)
 {
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int) * FORKER_FDS)];
 	} c;
+	struct iovec iov = { w->buf, w->len };
 	struct msghdr m = { 0 };
-	struct wire w = { 0 };
 	struct cmsghdr *cm;
-	int keep[FORKER_FDS + 2], ret = 0;
-	struct iovec iov;
-	size_t n = forker_fds(keep, job_fds);
 
-	if (n > FORKER_FDS)
-		return -EINVAL;
-	forker_message(&w, argv, keep, n);
-	if (w.failed || w.len > FORKER_MSG_MAX) {
-		free(w.buf);
-		return -EMSGSIZE;
-	}
-	iov = (struct iovec){ w.buf, w.len };
 	memset(&c, 0, sizeof(c));
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
@@ -4137,16 +4207,60 @@ static int forker_send(char *const argv[], const int *job_fds)
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(cm), keep, sizeof(int) * n);
-	if (sendmsg(forker_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		ret = -errno;
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+	return sendmsg(sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* The helper of argv with job_fds, to the forker; 0, or -errno. */
+static int forker_send(char *const argv[], const int *job_fds)
+{
+	int fds[FORKER_FDS + 2], ret = -EMSGSIZE;
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct wire w = { 0 };
+	size_t n = forker_fds(fds, job_fds, cwd);
+
+	if (n > FORKER_FDS) {
+		ret = -EINVAL;
+		goto out;
+	}
+	forker_message(&w, argv, fds, n);
+	forker_state(&w, cwd);
+	if (!w.failed && w.len <= FORKER_MSG_MAX)
+		ret = send_with_fds(forker_sock, &w, fds, n);
+out:
 	free(w.buf);
+	if (cwd >= 0)
+		close(cwd);
 	return ret;
 }
 
 static bool forker_gone(int err)
 {
 	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN;
+}
+
+/*
+ * A forker that has left a message unread for FORKER_STUCK_MS (stopped,
+ * or blocked on a console) is given up: its jobs wait in its queue, and
+ * it still runs them and ends if it comes back. Bytes still queued are
+ * the kernel's SIOCOUTQ; the time is that of the send that found none.
+ */
+#define FORKER_STUCK_MS 1000
+#ifndef SIOCOUTQ
+#define SIOCOUTQ TIOCOUTQ /* linux/sockios.h, which musl's gcc may lack */
+#endif
+static long long forker_unread_since = -1;
+
+static bool forker_stuck(void)
+{
+	int queued = 0;
+
+	if (ioctl(forker_sock, SIOCOUTQ, &queued) < 0 || queued <= 0) {
+		forker_unread_since = -1; /* all read */
+		return false;
+	}
+	return forker_unread_since >= 0 &&
+	       now_ms() - forker_unread_since > FORKER_STUCK_MS;
 }
 
 /*
@@ -4164,18 +4278,22 @@ static int launch_helper(char *const argv[], const int *keep, int report)
 		close_fd(&forker_sock);
 		forker_deaths = 0;
 	}
-	while (!forker_off && forker_deaths < FORKER_DEATHS) {
+	spawn_areas_sweep(); /* the forker's own, once it has exec'd */
+	while (!forker_unwanted() && forker_deaths < FORKER_DEATHS) {
 		if (forker_sock < 0 && forker_spawn() < 0)
 			break;
-		ret = forker_send(argv, keep);
+		ret = forker_stuck() ? -ECONNRESET : forker_send(argv, keep);
+		if (!ret && forker_unread_since < 0)
+			forker_unread_since = now_ms(); /* the oldest unread */
 		if (!ret)
 			return 0;
 		if (!forker_gone(ret)) /* full, or too big: exec'd instead */
 			break;
 		close_fd(&forker_sock);
+		forker_unread_since = -1;
 		if (++forker_deaths < FORKER_DEATHS)
-			plog(PV_LOG_WARN, "helper forker gone; starting "
-					  "another");
+			plog(PV_LOG_WARN, "helper forker gone or stuck; "
+					  "starting another");
 		else
 			plog(PV_LOG_WARN, "helper forker gone %d times; helpers "
 					  "are exec'd from now on",
@@ -4343,6 +4461,13 @@ static void enter_config_folder(const struct start_job *j)
  * gone reader costs nothing: the relay then only keeps the pipe drained,
  * so LXC's monitor never blocks on it.
  */
+/* LXC's lines held so far, sent before one of the helper's own */
+static void send_held(void)
+{
+	if (pass_relay)
+		relay_send(pass_relay);
+}
+
 static void start_helper(struct start_job *j, int lock,
 			 struct start_verdict *v)
 {
@@ -4371,7 +4496,9 @@ static void start_helper(struct start_job *j, int lock,
 	pass_from = lxc_log[0];
 	pass_relay = &rl;
 	rl.hold = true;
+	helper_line_hook = send_held;
 	pid = start_and_find_pid(j, &rl, lxc_log, &monitor_fd, &parent);
+	helper_line_hook = NULL;
 	rl.hold = false;
 	relay_send(&rl);
 	pass_from = -1;
@@ -5989,6 +6116,35 @@ static __attribute__((noreturn)) void run_job(int argc, char **argv)
 static char *title_at;
 static size_t title_len;
 
+/*
+ * Where the kernel keeps argv, from /proc/self/stat (arg_start and arg_end,
+ * fields 48 and 49, Linux 3.5): musl's loader leaves no pointer to it.
+ */
+static __attribute__((unused)) void find_title(void)
+{
+	unsigned long start = 0, end = 0;
+	char *buf = NULL, *p;
+	size_t len = 0;
+
+	if (read_proc("/proc/self/stat", &buf, &len))
+		return;
+	p = strrchr(buf, ')'); /* the name may hold anything: fields follow */
+	for (int field = 2; p && field < 48; field++)
+		p = strchr(p + 1, ' ');
+	if (p) {
+		char *next;
+
+		start = strtoul(p, &next, 10);
+		end = strtoul(next, NULL, 10);
+	}
+	if (start && end > start) {
+		/* NOLINTNEXTLINE(performance-no-int-to-ptr): an address */
+		title_at = (char *)start;
+		title_len = end - start;
+	}
+	free(buf);
+}
+
 /* What ps shows for this process: argv's strings, cut to the room. */
 static void set_title(char *const argv[])
 {
@@ -6005,28 +6161,65 @@ static void set_title(char *const argv[])
 	}
 }
 
+static bool in_array(int fd, const int *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] == fd)
+			return true;
+	return false;
+}
+
+/*
+ * A close-on-exec copy of fd on the lowest number none of want[] is; or
+ * -errno. The numbers passed on the way are held until then.
+ */
+static int dup_outside(int fd, const int *want, size_t n)
+{
+	int held[FORKER_FDS], k = 0, to;
+
+	for (;;) {
+		to = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (to < 0 || !in_array(to, want, n) || k == FORKER_FDS)
+			break;
+		held[k++] = to;
+	}
+	if (to >= 0 && in_array(to, want, n)) {
+		close(to);
+		to = -EMFILE;
+	} else if (to < 0) {
+		to = -errno;
+	}
+	while (k--)
+		close(held[k]);
+	return to;
+}
+
 /*
  * The fds received at got[] given the numbers want[] they have in the
- * core, which the job names: first all of them above both, then down.
+ * core, which the job names, not close-on-exec. Only an fd that sits on
+ * another's number moves out of the way first, to a number nobody wants:
+ * no number above the core's highest is needed.
  */
-static int renumber_fds(const int *got, const int *want, size_t n)
+static int renumber_fds(int *got, const int *want, size_t n)
 {
-	int high[FORKER_FDS], floor = 3;
+	for (size_t i = 0; i < n; i++) {
+		int to;
 
-	for (size_t i = 0; i < n; i++) {
-		floor = got[i] >= floor ? got[i] + 1 : floor;
-		floor = want[i] >= floor ? want[i] + 1 : floor;
-	}
-	for (size_t i = 0; i < n; i++) {
-		high[i] = fcntl(got[i], F_DUPFD_CLOEXEC, floor);
-		if (high[i] < 0)
-			return -errno;
+		if (got[i] == want[i] || !in_array(got[i], want, n))
+			continue;
+		to = dup_outside(got[i], want, n);
+		if (to < 0)
+			return to;
 		close(got[i]);
+		got[i] = to;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (dup2(high[i], want[i]) < 0) /* not close-on-exec */
+		if (got[i] != want[i] && dup2(got[i], want[i]) < 0)
 			return -errno;
-		close(high[i]);
+		if (got[i] != want[i])
+			close(got[i]);
+		else if (fcntl(want[i], F_SETFD, 0) < 0)
+			return -errno;
 	}
 	return 0;
 }
@@ -6037,7 +6230,42 @@ struct forked_job {
 	char *argv[8];
 	char **env;
 	int argc;
+	/* forker_state */
+	long long mask, nice, policy, prio, cwd, n_rl;
+	struct rlimit rl[RLIM_NLIMITS];
 };
+
+/* forker_state's part of the message. */
+static void forker_parse_state(struct wire_rd *r, struct forked_job *f)
+{
+	f->mask = get_int(r);
+	f->nice = get_int(r);
+	f->policy = get_int(r);
+	f->prio = get_int(r);
+	f->cwd = get_int(r);
+	f->n_rl = get_int(r);
+	if (f->n_rl < 0 || f->n_rl > RLIM_NLIMITS)
+		r->bad = true;
+	for (long long i = 0; !r->bad && i < f->n_rl; i++) {
+		f->rl[i].rlim_cur = (rlim_t)get_int(r);
+		f->rl[i].rlim_max = (rlim_t)get_int(r);
+	}
+}
+
+/*
+ * The call's umask, nice value, limits and working folder. Limits first:
+ * the fds may need the core's RLIMIT_NOFILE. A limit above the forker's
+ * hard one needs CAP_SYS_RESOURCE, which a core as root has.
+ */
+static void apply_state(const struct forked_job *f)
+{
+	umask((mode_t)f->mask & 0777);
+	setpriority(PRIO_PROCESS, 0, (int)f->nice);
+	tool_policy = (int)f->policy;
+	tool_prio = (int)f->prio;
+	for (int i = 0; i < (int)f->n_rl; i++)
+		setrlimit(i, &f->rl[i]);
+}
 
 /* The message parsed into f, pointing into buf; 0, or -EBADMSG. */
 static int forker_parse(const char *buf, size_t len, size_t n_got,
@@ -6065,7 +6293,49 @@ static int forker_parse(const char *buf, size_t len, size_t n_got,
 		return -ENOMEM;
 	for (n = 0; n < envc; n++)
 		f->env[n] = (char *)get_str(&r);
+	forker_parse_state(&r, f);
 	return r.bad ? -EBADMSG : 0;
+}
+
+/*
+ * The received fd of a start's pid pipe (argv[4], a number in the core),
+ * or -1: where -1 goes when the helper cannot be run.
+ */
+static int report_fd(const struct forked_job *f, const int *got, size_t n)
+{
+	int want = f->argc > 4 && !strcmp(f->argv[2], "start") ?
+			   fd_arg(f->argv[4]) :
+			   -1;
+
+	for (size_t i = 0; want >= 0 && i < n; i++)
+		if (f->want[i] == want)
+			return got[i];
+	return -1;
+}
+
+static void report_lost(int fd)
+{
+	pid_t failed = -1;
+
+	if (fd >= 0 && write(fd, &failed, sizeof(failed)) < 0)
+		plog(PV_LOG_ERROR, "helper forker: no -1 on the pid pipe: %s",
+		     strerror(errno));
+}
+
+/* 0, 1 and 2 that the core did not pass (closed there) on /dev/null. */
+static void stdio_or_null(const int *want, size_t n)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int null;
+
+		if (in_array(fd, want, n))
+			continue;
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
 }
 
 /*
@@ -6073,22 +6343,47 @@ static int forker_parse(const char *buf, size_t len, size_t n_got,
  * use closes the fds, so a start's pid pipe closes with nothing written.
  */
 static __attribute__((noreturn)) void forked_helper(const char *buf,
-						   size_t len, const int *got,
+						   size_t len, int *got,
 						   size_t n_got)
 {
 	struct forked_job f = { 0 };
-	int ret = forker_parse(buf, len, n_got, &f);
+	int ret = forker_parse(buf, len, n_got, &f), report = -1;
 
-	if (!ret)
+	if (!ret) {
+		report = dup_outside(report_fd(&f, got, n_got), f.want, n_got);
+		apply_state(&f);
 		ret = renumber_fds(got, f.want, n_got);
+	}
+	if (!ret && f.cwd >= 0 && in_array((int)f.cwd, f.want, n_got)) {
+		if (fchdir((int)f.cwd) < 0)
+			ret = -errno;
+		close((int)f.cwd);
+	}
 	if (ret) {
 		plog(PV_LOG_ERROR, "helper forker: unusable message: %s",
 		     strerror(-ret));
+		report_lost(report);
 		_exit(1);
 	}
+	if (report >= 0)
+		close(report);
+	stdio_or_null(f.want, n_got);
 	environ = f.env;
 	set_title(f.argv);
 	run_job(f.argc, f.argv);
+}
+
+/* No child for a job: its start's -1, which an exec'd helper would give. */
+static void fork_failed(const char *buf, size_t len, const int *got,
+			size_t n_got)
+{
+	struct forked_job f = { 0 };
+	int err = errno;
+
+	plog(PV_LOG_ERROR, "helper forker cannot fork: %s", strerror(err));
+	if (!forker_parse(buf, len, n_got, &f))
+		report_lost(report_fd(&f, got, n_got));
+	free(f.env);
 }
 
 /* One message and its fds; its length, 0 at EOF, or -errno. */
@@ -6113,14 +6408,13 @@ static ssize_t forker_recv(int sock, char *buf, int *got, size_t *n_got)
 	while (len < 0 && errno == EINTR);
 	if (len < 0)
 		return -errno;
-	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_RIGHTS)
-			continue;
+	/* the buffer holds one SCM_RIGHTS of FORKER_FDS, as the core sends */
+	cm = CMSG_FIRSTHDR(&m);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 		*n_got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		memcpy(got, CMSG_DATA(cm), *n_got * sizeof(int));
 	}
-	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || (len && !*n_got)) {
+	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (len && !*n_got)) {
 		for (size_t i = 0; i < *n_got; i++)
 			close(got[i]);
 		*n_got = 0;
@@ -6145,13 +6439,17 @@ static __attribute__((noreturn)) void forker_main(int sock)
 	helper_min = PV_LOG_INFO;
 	reset_signals(); /* the core blocked all of them for the exec */
 	signal(SIGCHLD, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN); /* a -1 to a pid pipe the core closed */
 	each_fd(close_unless, keep);
 	set_title((char *[]){ HELPER_ARGV0, "-", FORKER_ARG, NULL });
+	/* it lives as long as the core: what the loader touched goes */
+	drop_unused_pages();
 	while ((len = forker_recv(sock, buf, got, &n_got)) != 0) {
 		if (len < 0) {
 			plog(PV_LOG_ERROR, "helper forker: %s",
 			     strerror((int)-len));
-			if (len == -EMSGSIZE)
+			if (len == -EMSGSIZE || len == -ENOMEM ||
+			    len == -ENOBUFS)
 				continue;
 			_exit(1);
 		}
@@ -6161,8 +6459,7 @@ static __attribute__((noreturn)) void forker_main(int sock)
 			forked_helper(buf, (size_t)len, got, n_got);
 		}
 		if (pid < 0)
-			plog(PV_LOG_ERROR, "helper forker cannot fork: %s",
-			     strerror(errno));
+			fork_failed(buf, (size_t)len, got, n_got);
 		for (size_t i = 0; i < n_got; i++)
 			close(got[i]);
 	}
@@ -6175,7 +6472,8 @@ static __attribute__((noreturn, unused)) void helper_main(int argc,
 {
 	int fd = argc > 1 ? fd_arg(argv[1]) : -1;
 
-	set_policy(SCHED_BATCH);
+	tool_policy = get_policy(&tool_prio);
+	set_policy(SCHED_BATCH, 0);
 	if (fd >= 3 && argc > 2 && !strcmp(argv[2], FORKER_ARG))
 		forker_main(fd);
 	run_job(argc, argv);
@@ -6207,9 +6505,7 @@ void pv_lxccli_entry(void)
 	for (size_t i = 0; i < len && argc < 7; i += strlen(args + i) + 1)
 		argv[argc++] = args + i;
 	argv[argc] = NULL;
-	/* argv[0] as libc has it is where the kernel keeps argv */
-	title_at = program_invocation_name;
-	title_len = len;
+	find_title();
 	helper_main(argc, argv);
 }
 #endif
@@ -6346,7 +6642,7 @@ void pv_set_pv_paths_fn(void *vlog, void *pv_file, void *pv_log,
 	log_fn = (pv_vlog_fn)vlog;
 	memcpy(path_fns, fns, sizeof(path_fns));
 	/* once, right after dlopen: the forker is ready by the first start */
-	if (!forker_off && forker_sock < 0 && (ret = forker_spawn()))
+	if (!forker_unwanted() && forker_sock < 0 && (ret = forker_spawn()))
 		plog(PV_LOG_WARN, "no helper forker (%s); helpers are exec'd "
 				  "one by one",
 		     strerror(-ret));

@@ -46,8 +46,9 @@
  * - a 10 MB platform config (comment lines after the usual ones): time
  *   inside pv_start_container, without a heap.
  * - the memory of the helpers that outlive the call, the start helper that
- *   stays as LXC's log relay and the stop helper: VmRSS + VmPTE from
- *   /proc/<pid>/status, sampled after the rounds, at every heap size.
+ *   stays as LXC's log relay, the stop helper and the forker: VmRSS +
+ *   VmPTE from /proc/<pid>/status, sampled after the rounds, at every heap
+ *   size.
  *
  * The first start of the process is timed on its own (warm-up round).
  *
@@ -660,6 +661,7 @@ enum fig {
 	F_IN_START_BIG, /* plugin only, 10 MB config, no heap */
 	F_MEM_RELAY,	/* plugin only, kB */
 	F_MEM_STOP,
+	F_MEM_FORKER,
 	F_COUNT
 };
 
@@ -692,6 +694,8 @@ static const struct {
 			  "<= 1024 kB" },
 	[F_MEM_STOP] = { "stop helper VmRSS+VmPTE (kB)", TK_MEM, T_HELPER_KB,
 			 "<= 1024 kB" },
+	[F_MEM_FORKER] = { "forker VmRSS+VmPTE (kB)", TK_MEM, T_HELPER_KB,
+			   "<= 1024 kB" },
 };
 
 /* ------------------------------------------------------- the machine */
@@ -1045,6 +1049,10 @@ static bool sample_memory(struct bench *b, int k)
 	    !init_ready(pl->pid, READY_MS))
 		return false;
 	relay = find_helper("start", pl->name);
+	/* the helper that lives as long as the plugin, idle between jobs */
+	if (pvhost_forker_pid() > 0 && helper_kb(pvhost_forker_pid()) > 0)
+		series_add(&b->s[F_MEM_FORKER][1 + k],
+			   (double)helper_kb(pvhost_forker_pid()));
 	/* what it holds for the container's life: the last of 20 samples
 	 * over 100 ms, once it has set itself up after the pid */
 	if (relay > 0) {

@@ -347,7 +347,8 @@ int pvhost_count_fds(void);
  * ("pv_lxccli-helper - forker"; see pvhost_forker_pid).
  */
 int pvhost_count_children(void);
-/* The pid of the live forker that is this process's child, or 0. */
+/* The pid of the live forker that is this process's child, 0 if there is
+ * none, -1 if there are several (one has leaked). */
 pid_t pvhost_forker_pid(void);
 /* The same, only those in state Z. */
 int pvhost_count_zombie_children(void);

@@ -1296,10 +1296,12 @@ static bool is_forker(const char *pid)
 
 /*
  * Counts the children of parent of one kind by reading /proc/<pid>/stat;
- * when pids is not NULL, also stores up to max of their pids.
+ * when pids is not NULL, also stores up to max of their pids. The forker's
+ * children are never the forker, though they look like it until their
+ * job has named them: no look at their argv (any).
  */
 static int list_children_of(pid_t parent, enum child_kind kind, pid_t *pids,
-			    int max)
+			    int max, bool any)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -1337,7 +1339,7 @@ static int list_children_of(pid_t parent, enum child_kind kind, pid_t *pids,
 				   kind == CHILD_ZOMBIE)
 			continue;
 		/* a zombie has no cmdline: a dead forker is counted */
-		if (state != 'Z' &&
+		if (!any && state != 'Z' &&
 		    is_forker(e->d_name) != (kind == CHILD_FORKER))
 			continue;
 		if (pids && n < max)
@@ -1354,17 +1356,19 @@ static int list_children_of(pid_t parent, enum child_kind kind, pid_t *pids,
  */
 static int list_children(enum child_kind kind, pid_t *pids, int max)
 {
-	pid_t forker = 0;
-	int n, more;
+	pid_t forker[4];
+	int n, f, more;
 
-	list_children_of(getpid(), CHILD_FORKER, &forker, 1);
-	n = list_children_of(getpid(), kind, pids, max);
-	if (n < 0 || !forker || kind == CHILD_FORKER)
-		return n;
-	more = list_children_of(forker, kind,
-				pids ? pids + (n < max ? n : max) : NULL,
-				n < max ? max - n : 0);
-	return more < 0 ? -1 : n + more;
+	f = list_children_of(getpid(), CHILD_FORKER, forker, 4, false);
+	n = list_children_of(getpid(), kind, pids, max, false);
+	for (int i = 0; n >= 0 && i < f && i < 4; i++) {
+		more = list_children_of(forker[i], kind,
+					pids ? pids + (n < max ? n : max) :
+					       NULL,
+					n < max ? max - n : 0, true);
+		n = more < 0 ? -1 : n + more;
+	}
+	return n;
 }
 
 int pvhost_count_children(void)
@@ -1374,9 +1378,10 @@ int pvhost_count_children(void)
 
 pid_t pvhost_forker_pid(void)
 {
-	pid_t pid = 0;
+	pid_t pid[2] = { 0, 0 };
+	int n = list_children_of(getpid(), CHILD_FORKER, pid, 2, false);
 
-	return list_children_of(getpid(), CHILD_FORKER, &pid, 1) > 0 ? pid : 0;
+	return n > 1 ? -1 : pid[0];
 }
 
 int pvhost_count_zombie_children(void)

@@ -505,6 +505,7 @@ static int test_teardown(void **state)
 {
 	(void)state;
 	setenv("PATH", suite_path, 1);
+	unsetenv("PV_LXCCLI_FORKER");
 	for (int i = 0; i < n_made; i++)
 		kill_container(made[i]);
 	remove_hooks();
@@ -1122,15 +1123,42 @@ static void test_stop_lets_the_monitor_finish_its_post_stop_hook(void **state)
 
 /* ---- many ---- */
 
+/* Open fds of another process; -1 if it is gone. */
+static int fds_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * As PID 1, with the forker: it stays one process, the same, with the
+ * same fds. In appengine mode (no reaping, core 2026.01) with helpers
+ * exec'd one by one (PV_LXCCLI_FORKER=0), the way without the forker,
+ * middle child and all, is run end to end as well.
+ */
 static void cycles(bool pid1)
 {
 	struct pvhost_opts o = host->opts;
 	struct pvhost_plat pl;
-	int fds, kids;
+	pid_t forker = pvhost_forker_pid();
+	int fds, kids, forker_fds = -1;
 
 	pvhost_unload(host);
 	o.sandbox = sandbox; /* host->opts pointed into the freed host */
 	o.pid1 = pid1;
+	if (!pid1)
+		setenv("PV_LXCCLI_FORKER", "0", 1); /* the teardown unsets it */
 	host = pvhost_load(&o);
 	if (!host)
 		fail_msg("pvhost_load: %s", strerror(errno));
@@ -1138,9 +1166,16 @@ static void cycles(bool pid1)
 	/* one round first: the plugin's one-time work is not a leak */
 	start_ok(&pl);
 	stop_ok(&pl);
+	/* the forker let go by that first call: this host reaps nothing */
+	if (!pid1 && forker > 0)
+		assert_int_equal(waitpid(forker, NULL, 0), forker);
 	assert_int_equal(pvhost_wait_children(0, 5000), 0);
 	fds = pvhost_count_fds();
 	kids = pvhost_count_children();
+	forker = pvhost_forker_pid();
+	assert_true(pid1 ? forker > 0 : forker == 0);
+	if (pid1)
+		forker_fds = fds_of(forker);
 	for (int i = 0; i < 50; i++) {
 		make_platform(&pl, pid1 ? "it-cyc1" : "it-cyc2", NULL, NULL);
 		start_ok(&pl);
@@ -1150,6 +1185,10 @@ static void cycles(bool pid1)
 	assert_int_equal(pvhost_count_children(), kids);
 	assert_int_equal(pvhost_count_zombie_children(), 0);
 	assert_int_equal(pvhost_count_fds(), fds);
+	assert_int_equal(pvhost_forker_pid(), pid1 ? forker : 0);
+	if (pid1)
+		assert_int_equal(fds_of(forker), forker_fds);
+	unsetenv("PV_LXCCLI_FORKER");
 }
 
 static void test_50_cycles_leave_no_fd_or_child_as_pid1(void **state)

@@ -126,6 +126,8 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(sandbox));
 	snprintf(rundir_for_tests, sizeof(rundir_for_tests), "%s/run",
 		 sandbox);
+	/* helpers exec'd, as before the forker, but in the forker's tests */
+	forker_off = true;
 	inject_paths();
 	conf_capture = true;
 	conf_loglevel = 2;
@@ -151,9 +153,10 @@ static int teardown(void **state)
 	if (sigchld_saved)
 		sigaction(SIGCHLD, &saved_sigchld, NULL);
 	sigchld_saved = false;
-	if (own_forker_pid)
-		end_own_forker();
+	end_own_forker(); /* also when its test failed half-way */
 	forker_deaths = 0;
+	forker_off = true;
+	unsetenv("PV_LXCCLI_TEST_BIG");
 	proc_root = "/proc";
 	while (ents)
 		ent_free(ents);
@@ -2973,6 +2976,54 @@ static void test_absolute_spec_resolves_from_the_config_folder(void **state)
 }
 
 /* Lines of one read go in one write, whole or not at all. */
+/*
+ * While lxc-start runs (hold), reads add up and nothing is written until
+ * the relay is told to send, or a helper line of its own comes (the hook):
+ * then all of it in one write, in the order read.
+ */
+static void test_relay_holds_lxc_lines_until_sent(void **state)
+{
+	const char one[] =
+		"lxc-start n 20261201204246.676 INFO     conf - c.c:f:1 - a\n";
+	const char two[] =
+		"lxc-start n 20261201204246.677 INFO     conf - c.c:f:2 - b\n";
+	struct log_relay r = { .min_level = 2, .hold = true };
+	char buf[4096];
+	ssize_t n;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(
+		socketpair(AF_UNIX,
+			   SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, p),
+		0);
+	r.to = p[1];
+	relay_feed(&r, one, strlen(one));
+	relay_feed(&r, two, strlen(two));
+	assert_int_equal(recv(p[0], buf, sizeof(buf), 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* a line of the helper's own to logfd sends what is held first */
+	pass_relay = &r;
+	helper_line_hook = send_held;
+	helper_logfd = p[1];
+	helper_min = PV_LOG_INFO;
+	helper_line(PV_LOG_INFO, "INFO", "mine");
+	helper_min = -1;
+	helper_logfd = -1;
+	helper_line_hook = NULL;
+	pass_relay = NULL;
+	n = recv(p[0], buf, sizeof(buf) - 1, 0);
+	assert_int_equal(n, (ssize_t)(strlen(one) + strlen(two)));
+	buf[n] = '\0';
+	assert_true(strstr(buf, " - a\n") < strstr(buf, " - b\n"));
+	n = recv(p[0], buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "mine"));
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_relay_passes_a_read_in_one_write_or_drops_it(void **state)
 {
 	const char log[] =
@@ -3315,7 +3366,7 @@ static pid_t find_forker_child(void)
  * A helper from a job this helper cannot read: its -1 on the pid pipe,
  * and what it wrote to stderr, which is fd 2 only during the call.
  */
-static pid_t bad_job_round(char *said, size_t size)
+static pid_t bad_job_round(char *said, size_t size, bool cloexec_err)
 {
 	char jobnum[16], pipenum[16];
 	char *argv[] = { HELPER_ARGV0, jobnum, "start", "fk", pipenum, NULL };
@@ -3335,6 +3386,8 @@ static pid_t bad_job_round(char *said, size_t size)
 	keep_list(keep, (int[]){ job, p[1] }, 2);
 	saved = dup(2);
 	dup2(err[1], 2);
+	if (cloexec_err)
+		fcntl(2, F_SETFD, FD_CLOEXEC);
 	ret = launch_helper(argv, keep, p[1]);
 	dup2(saved, 2);
 	close(saved);
@@ -3362,12 +3415,13 @@ static pid_t own_forker(void)
 {
 	char said[512];
 
+	skip_if_emulated(); /* qemu-user: no clone(CLONE_VM) of a helper */
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	forker_close();
 	forker_off = false;
 	assert_int_equal(forker_spawn(), 0);
 	/* a helper forked by it: it has exec'd by then */
-	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
 	own_forker_pid = find_forker_child();
 	assert_true(own_forker_pid > 0);
 	return own_forker_pid;
@@ -3389,6 +3443,9 @@ static int end_own_forker(void)
 		close(fd);
 	own_forker_pid = 0;
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	/* a forker this test could not find yet, exited on the close */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	return ret;
 }
 
@@ -3405,11 +3462,16 @@ static void test_forker_runs_a_helper_with_the_fds_of_the_call(void **state)
 
 	(void)state;
 	forker = own_forker();
+	/* an exec'd helper could not run now: only a forked one answers */
+	memcpy(saved_helper_exe, helper_exe, sizeof(helper_exe));
+	snprintf(helper_exe, sizeof(helper_exe), "%s/no-such-helper", sandbox);
 	fds = count_fds();
-	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
 	assert_non_null(strstr(said, "helper job of 'fk' is malformed"));
 	assert_int_equal(count_fds(), fds);
-	/* forked, not exec'd: the same forker, still there */
+	/* a close-on-exec stderr is not an exec'd helper's: /dev/null */
+	assert_int_equal(bad_job_round(said, sizeof(said), true), -1);
+	assert_string_equal(said, "");
 	assert_int_equal(find_forker_child(), forker);
 	assert_int_equal(forker_deaths, 0);
 	assert_int_equal(end_own_forker(), 0);
@@ -3431,7 +3493,7 @@ static void test_forker_ends_with_the_core_and_is_replaced(void **state)
 	forker = own_forker();
 	kill(forker, SIGKILL);
 	assert_int_equal(waitpid(forker, NULL, 0), forker);
-	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
 	assert_int_equal(forker_deaths, 1);
 	assert_non_null(strstr(last_log, "helper forker gone"));
 	own_forker_pid = find_forker_child();
@@ -3444,11 +3506,92 @@ static void test_forker_ends_with_the_core_and_is_replaced(void **state)
 	setenv("PV_LXCCLI_TEST_BIG", big, 1);
 	free(big);
 	forker = own_forker_pid;
-	assert_int_equal(bad_job_round(said, sizeof(said)), -1);
+	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
 	unsetenv("PV_LXCCLI_TEST_BIG");
 	assert_non_null(strstr(said, "helper job of 'fk' is malformed"));
 	assert_int_equal(find_forker_child(), forker);
 	assert_int_equal(end_own_forker(), 0);
+}
+
+/* The inode of fd: which pipe it is. */
+static ino_t ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * Renumbering in a cycle (each fd on another's number) and up to the last
+ * number the fd limit allows: every pipe where the core had it, not
+ * close-on-exec, and nothing left over.
+ */
+static void test_forker_child_renumbers_fds_in_place(void **state)
+{
+	struct rlimit saved, low;
+	int p[3][2], got[3], want[3], fds;
+	ino_t ino[3];
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pipe2(p[i], O_CLOEXEC), 0);
+		ino[i] = ino_of(p[i][0]);
+	}
+	fds = count_fds();
+	/* got[i] sits on want[i + 1]: a cycle */
+	for (int i = 0; i < 3; i++)
+		got[i] = p[i][0];
+	want[0] = got[2];
+	want[1] = got[0];
+	want[2] = got[1];
+	assert_int_equal(renumber_fds(got, want, 3), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ino_of(want[i]), ino[i]);
+		assert_int_equal(fcntl(want[i], F_GETFD), 0);
+	}
+	assert_int_equal(count_fds(), fds);
+	/* the highest number the limit allows, with no room above it */
+	low = saved;
+	low.rlim_cur = (rlim_t)fds + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	got[0] = want[0];
+	want[0] = (int)low.rlim_cur - 1;
+	assert_int_equal(renumber_fds(got, want, 1), 0);
+	assert_int_equal(ino_of(want[0]), ino[0]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	close(want[0]);
+	close(want[1]);
+	close(want[2]);
+	for (int i = 0; i < 3; i++)
+		close(p[i][1]);
+}
+
+/* What the call's process state is reaches the forker's child as it is. */
+static void test_forker_message_carries_the_calls_state(void **state)
+{
+	struct forked_job f = { 0 };
+	struct wire w = { 0 };
+	struct wire_rd r;
+	struct rlimit rl;
+	mode_t old = umask(027);
+
+	(void)state;
+	forker_state(&w, 42);
+	umask(old);
+	assert_false(w.failed);
+	r = (struct wire_rd){ w.buf, w.buf + w.len, false };
+	forker_parse_state(&r, &f);
+	assert_false(r.bad);
+	assert_int_equal(f.mask, 027);
+	assert_int_equal(f.cwd, 42);
+	assert_int_equal(f.nice, getpriority(PRIO_PROCESS, 0));
+	assert_int_equal(f.policy, SCHED_OTHER);
+	assert_int_equal(f.n_rl, RLIM_NLIMITS);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(f.rl[RLIMIT_NOFILE].rlim_cur == rl.rlim_cur);
+	assert_true(f.rl[RLIMIT_NOFILE].rlim_max == rl.rlim_max);
+	free(w.buf);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -3459,8 +3602,10 @@ static void test_forker_ends_with_the_core_and_is_replaced(void **state)
  */
 int main(int argc, char **argv)
 {
-	if (argc > 0 && !strcmp(argv[0], HELPER_ARGV0))
+	if (argc > 0 && !strcmp(argv[0], HELPER_ARGV0)) {
+		find_title();
 		helper_main(argc, argv);
+	}
 	snprintf(helper_exe, sizeof(helper_exe), "/proc/self/exe");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_before_any_setter),
@@ -3547,6 +3692,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lxc_log_lines_give_level_and_first_error),
 		cmocka_unit_test(
 			test_relay_passes_a_read_in_one_write_or_drops_it),
+		cmocka_unit_test(test_relay_holds_lxc_lines_until_sent),
 		cmocka_unit_test(test_halt_signal_is_read_as_lxc_reads_it),
 		cmocka_unit_test(test_halt_signal_of_a_config),
 		T(test_init_is_the_one_child_of_the_one_child),
@@ -3556,6 +3702,8 @@ int main(int argc, char **argv)
 		T(test_direct_helper_that_cannot_exec_reports_minus_one),
 		T(test_forker_runs_a_helper_with_the_fds_of_the_call),
 		T(test_forker_ends_with_the_core_and_is_replaced),
+		T(test_forker_child_renumbers_fds_in_place),
+		T(test_forker_message_carries_the_calls_state),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
