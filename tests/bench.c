@@ -50,7 +50,8 @@
  *   VmPTE from /proc/<pid>/status, sampled after the rounds, at every heap
  *   size.
  *
- * The first start of the process is timed on its own (warm-up round).
+ * The first start of the process is timed on its own (warm-up round), once
+ * the forker the load started has exec'd, as it has on a device by then.
  *
  * Everything it starts is named bench* and lives below BENCH_DIR; it never
  * looks at other containers. A failed or interrupted run keeps BENCH_DIR
@@ -1267,6 +1268,15 @@ static bool prepare(struct bench *b, const char *plugin, FILE *hostlog,
 			plugin, BENCH_DIR);
 		return false;
 	}
+	/*
+	 * A core parses its state between loading the plugin and its first
+	 * start: the forker started at the load has exec'd by then (its
+	 * title says so). Without a forker (PV_LXCCLI_FORKER=0), none.
+	 */
+	for (int ms = 0; ms < 2000 && pvhost_forker_pid() <= 0 &&
+			 !getenv("PV_LXCCLI_FORKER");
+	     ms++)
+		poll(NULL, 0, 1);
 	pvhost_plat_init(&b->one, "bench-pv", conf);
 	pvhost_plat_init(&b->big, "bench-pvbig", big);
 	raw_init(&b->rone, "bench-raw", "bench-pv");
