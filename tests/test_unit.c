@@ -2976,6 +2976,15 @@ static void test_absolute_spec_resolves_from_the_config_folder(void **state)
 }
 
 /* Lines of one read go in one write, whole or not at all. */
+/* A socket that keeps writes apart, for the relay: one recv, one write. */
+static void relay_socket(int p[2])
+{
+	assert_int_equal(
+		socketpair(AF_UNIX,
+			   SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, p),
+		0);
+}
+
 /*
  * While lxc-start runs (hold), reads add up and nothing is written until
  * the relay is told to send, or a helper line of its own comes (the hook):
@@ -2993,10 +3002,7 @@ static void test_relay_holds_lxc_lines_until_sent(void **state)
 	int p[2];
 
 	(void)state;
-	assert_int_equal(
-		socketpair(AF_UNIX,
-			   SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, p),
-		0);
+	relay_socket(p);
 	r.to = p[1];
 	relay_feed(&r, one, strlen(one));
 	relay_feed(&r, two, strlen(two));
@@ -3037,11 +3043,7 @@ static void test_relay_passes_a_read_in_one_write_or_drops_it(void **state)
 	int p[2], size;
 
 	(void)state;
-	/* a socket that keeps writes apart: one recv, one write */
-	assert_int_equal(
-		socketpair(AF_UNIX,
-			   SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, p),
-		0);
+	relay_socket(p);
 	r.to = p[1];
 	relay_feed(&r, log, strlen(log));
 	n = recv(p[0], buf, sizeof(buf) - 1, 0);
