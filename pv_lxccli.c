@@ -4695,10 +4695,14 @@ static void stop_helper(struct stop_job *j)
 	if (chdir(j->conf_dir) < 0)
 		plog(PV_LOG_WARN, "cannot enter '%s' to stop '%s': %s",
 		     j->conf_dir, j->name, strerror(errno));
-	if (j->init_fd >= 0)
+	if (j->init_fd >= 0) {
+		/* it only waits: what it touched of libc, the loader and
+		 * the .so goes (a tool's fork does it in the other case) */
+		drop_unused_pages();
 		stop_sent(j);
-	else
+	} else {
 		stop_by_tool(j);
+	}
 	if (j->console >= 0)
 		wait_console_hangup(j->console, deadline);
 }
