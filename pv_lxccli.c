@@ -3273,6 +3273,7 @@ struct start_verdict {
 	int own_init; /* the pid was found, not printed: see "init, found" */
 	int halt;     /* see cfg_halt_signal */
 	pid_t monitor; /* init's parent, when own_init */
+	int mode;      /* Pantavisor's init mode, -1: not known */
 };
 
 
@@ -3362,6 +3363,10 @@ static void ents_sweep(void)
 			continue;
 		if (n == sizeof(v) && v.lxc_version > 0)
 			lxc_version_cached = v.lxc_version;
+		/* read once per core process, as the version is */
+		if (n == sizeof(v) && v.mode >= 0 &&
+		    v.mode < (int)ARRAY_SIZE(mode_names))
+			cached_mode = v.mode;
 		if (n == sizeof(v) && v.pid > 0) {
 			e->state = ENT_RUNNING;
 			e->pid = v.pid;
@@ -5932,6 +5937,7 @@ static int plan_in_helper(struct start_ctx *s, const struct start_strs *t,
 	s->in.exec = t->exec;
 	s->in.loglevel = s->job.loglevel;
 	fill_cfg_in(s);
+	v->mode = cached_mode; /* for the core: later jobs carry it */
 	return write_platform_config(s, name, t->conf_file);
 }
 
@@ -5957,7 +5963,7 @@ static void keep_only_job(struct start_ctx *s, struct start_job *j)
 
 static void start_main(struct start_ctx *s, const struct start_strs *t)
 {
-	struct start_verdict v = { -1, 0, 0, 0, -1, 0 };
+	struct start_verdict v = { -1, 0, 0, 0, -1, 0, -1 };
 	struct start_job j;
 	int lock;
 

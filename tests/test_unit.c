@@ -3596,6 +3596,36 @@ static void test_forker_message_carries_the_calls_state(void **state)
 	free(w.buf);
 }
 
+/*
+ * A start helper's verdict tells the core the LXC version and Pantavisor's
+ * mode it found, once: later jobs carry both, so no helper reads them again.
+ */
+static void test_verdict_teaches_the_core_version_and_mode(void **state)
+{
+	struct start_verdict v = { 4242, LXC_V(5, 0), 0, 0, -1, 0,
+				   MODE_APPENGINE };
+	struct console_ent *e = ent_new("vd");
+	int p[2], saved_mode = cached_mode;
+
+	(void)state;
+	assert_non_null(e);
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_int_equal(write(p[1], &v, sizeof(v)), sizeof(v));
+	close(p[1]);
+	e->status_rd = p[0];
+	e->next = ents;
+	ents = e;
+	lxc_version_cached = -1;
+	cached_mode = -1;
+	ents_sweep();
+	assert_int_equal(lxc_version_cached, LXC_V(5, 0));
+	assert_int_equal(cached_mode, MODE_APPENGINE);
+	assert_int_equal(e->state, ENT_RUNNING);
+	assert_int_equal(e->pid, 4242);
+	lxc_version_cached = -1;
+	cached_mode = saved_mode;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /*
@@ -3706,6 +3736,7 @@ int main(int argc, char **argv)
 		T(test_forker_ends_with_the_core_and_is_replaced),
 		T(test_forker_child_renumbers_fds_in_place),
 		T(test_forker_message_carries_the_calls_state),
+		T(test_verdict_teaches_the_core_version_and_mode),
 #if PV_LXCCLI_CORE >= PV_LXCCLI_CORE_2026_08
 		T(test_static_ips_skip_auto_and_dhcp),
 		T(test_enumerate_static_ips_entry_point),
