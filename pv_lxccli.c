@@ -4062,8 +4062,6 @@ static void get_path(struct wire_rd *r, char *out, size_t size)
 static int forker_sock = -1;
 static pid_t forker_owner; /* a fork of the core has the socket too */
 static int forker_deaths;
-static bool forker_off; /* set by unit tests that want exec'd helpers */
-
 /*
  * PV_LXCCLI_FORKER=0 in the core's environment: every helper exec'd, as
  * before the forker (one that runs is let go).
@@ -4072,7 +4070,7 @@ static bool forker_unwanted(void)
 {
 	const char *v = getenv("PV_LXCCLI_FORKER");
 
-	if (!forker_off && !(v && !strcmp(v, "0")))
+	if (!v || strcmp(v, "0"))
 		return false;
 	close_fd(&forker_sock);
 	return true;
@@ -6037,17 +6035,31 @@ static int fd_arg(const char *v)
 	return *v && !*end && n >= 0 && n <= INT_MAX ? (int)n : -1;
 }
 
+/* A start's pid pipe, argv[4] of a helper's argv; -1 if there is none. */
+static int pid_pipe_arg(int argc, char *const argv[])
+{
+	return argc > 4 ? fd_arg(argv[4]) : -1;
+}
+
+/* The core's -1 for a start that cannot go on. */
+static void report_lost(int fd)
+{
+	pid_t failed = -1;
+
+	if (fd >= 0 && write(fd, &failed, sizeof(failed)) < 0)
+		plog(PV_LOG_ERROR, "no -1 on the pid pipe: %s",
+		     strerror(errno));
+}
+
 /*
  * A job this helper cannot read (say a .so replaced on disk by one whose
  * job differs: JOB_MAGIC) still gives the core its -1.
  */
 static __attribute__((noreturn)) void helper_fails(int argc, char **argv)
 {
-	pid_t failed = -1;
-	int fd = argc > 4 ? fd_arg(argv[4]) : -1;
+	int fd = pid_pipe_arg(argc, argv);
 
-	if (fd >= 3 && write(fd, &failed, sizeof(failed)) < 0)
-		_exit(2);
+	report_lost(fd >= 3 ? fd : -1);
 	_exit(1);
 }
 
@@ -6171,29 +6183,22 @@ static void set_title(char *const argv[])
 	}
 }
 
-static bool in_array(int fd, const int *a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] == fd)
-			return true;
-	return false;
-}
-
 /*
- * A close-on-exec copy of fd on the lowest number none of want[] is; or
+ * A close-on-exec copy of fd on the lowest number none of want[] (-1 ends
+ * it) is; or
  * -errno. The numbers passed on the way are held until then.
  */
-static int dup_outside(int fd, const int *want, size_t n)
+static int dup_outside(int fd, const int *want)
 {
 	int held[FORKER_FDS], k = 0, to;
 
 	for (;;) {
 		to = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if (to < 0 || !in_array(to, want, n) || k == FORKER_FDS)
+		if (to < 0 || !in_list(to, want) || k == FORKER_FDS)
 			break;
 		held[k++] = to;
 	}
-	if (to >= 0 && in_array(to, want, n)) {
+	if (to >= 0 && in_list(to, want)) {
 		close(to);
 		to = -EMFILE;
 	} else if (to < 0) {
@@ -6205,8 +6210,8 @@ static int dup_outside(int fd, const int *want, size_t n)
 }
 
 /*
- * The fds received at got[] given the numbers want[] they have in the
- * core, which the job names, not close-on-exec. Only an fd that sits on
+ * The n fds received at got[] given the numbers want[] (n, then -1) they
+ * have in the core, which the job names, not close-on-exec. Only an fd that sits on
  * another's number moves out of the way first, to a number nobody wants:
  * no number above the core's highest is needed.
  */
@@ -6215,9 +6220,9 @@ static int renumber_fds(int *got, const int *want, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int to;
 
-		if (got[i] == want[i] || !in_array(got[i], want, n))
+		if (got[i] == want[i] || !in_list(got[i], want))
 			continue;
-		to = dup_outside(got[i], want, n);
+		to = dup_outside(got[i], want);
 		if (to < 0)
 			return to;
 		close(got[i]);
@@ -6236,7 +6241,7 @@ static int renumber_fds(int *got, const int *want, size_t n)
 
 /* What an exec'd helper would get, from a message (forker_message). */
 struct forked_job {
-	int want[FORKER_FDS]; /* the numbers of the fds in the core */
+	int want[FORKER_FDS + 1]; /* the fds' numbers in the core; -1 ends */
 	char *argv[8];
 	char **env;
 	int argc;
@@ -6288,6 +6293,7 @@ static int forker_parse(const char *buf, size_t len, size_t n_got,
 		return -EBADMSG;
 	for (size_t i = 0; i < n_got; i++)
 		f->want[i] = (int)get_int(&r);
+	f->want[n_got] = -1;
 	argc = get_int(&r);
 	if (r.bad || argc < 1 || argc >= (long long)ARRAY_SIZE(f->argv))
 		return -EBADMSG;
@@ -6313,9 +6319,7 @@ static int forker_parse(const char *buf, size_t len, size_t n_got,
  */
 static int report_fd(const struct forked_job *f, const int *got, size_t n)
 {
-	int want = f->argc > 4 && !strcmp(f->argv[2], "start") ?
-			   fd_arg(f->argv[4]) :
-			   -1;
+	int want = pid_pipe_arg(f->argc, f->argv);
 
 	for (size_t i = 0; want >= 0 && i < n; i++)
 		if (f->want[i] == want)
@@ -6323,22 +6327,13 @@ static int report_fd(const struct forked_job *f, const int *got, size_t n)
 	return -1;
 }
 
-static void report_lost(int fd)
-{
-	pid_t failed = -1;
-
-	if (fd >= 0 && write(fd, &failed, sizeof(failed)) < 0)
-		plog(PV_LOG_ERROR, "helper forker: no -1 on the pid pipe: %s",
-		     strerror(errno));
-}
-
 /* 0, 1 and 2 that the core did not pass (closed there) on /dev/null. */
-static void stdio_or_null(const int *want, size_t n)
+static void stdio_or_null(const int *want)
 {
 	for (int fd = 0; fd < 3; fd++) {
 		int null;
 
-		if (in_array(fd, want, n))
+		if (in_list(fd, want))
 			continue;
 		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0 && null != fd) {
@@ -6360,11 +6355,11 @@ static __attribute__((noreturn)) void forked_helper(const char *buf,
 	int ret = forker_parse(buf, len, n_got, &f), report = -1;
 
 	if (!ret) {
-		report = dup_outside(report_fd(&f, got, n_got), f.want, n_got);
+		report = dup_outside(report_fd(&f, got, n_got), f.want);
 		apply_state(&f);
 		ret = renumber_fds(got, f.want, n_got);
 	}
-	if (!ret && f.cwd >= 0 && in_array((int)f.cwd, f.want, n_got)) {
+	if (!ret && f.cwd >= 0 && in_list((int)f.cwd, f.want)) {
 		if (fchdir((int)f.cwd) < 0)
 			ret = -errno;
 		close((int)f.cwd);
@@ -6377,7 +6372,7 @@ static __attribute__((noreturn)) void forked_helper(const char *buf,
 	}
 	if (report >= 0)
 		close(report);
-	stdio_or_null(f.want, n_got);
+	stdio_or_null(f.want);
 	environ = f.env;
 	set_title(f.argv);
 	run_job(f.argc, f.argv);

@@ -341,6 +341,8 @@ double pvhost_now_ms(void); /* CLOCK_MONOTONIC */
 void pvhost_cloexec_from(int low);
 /* Open fds of this process, not counting the one used to list them. */
 int pvhost_count_fds(void);
+/* Open fds of process pid (this one: as above); -1 if it is gone. */
+int pvhost_count_fds_of(pid_t pid);
 /*
  * Processes whose parent is this process (from /proc/<pid>/stat), but for
  * the plugin's helper forker, which lives as long as the plugin is loaded

@@ -1260,19 +1260,27 @@ void pvhost_cloexec_from(int low)
 	close(dfd);
 }
 
-int pvhost_count_fds(void)
+int pvhost_count_fds_of(pid_t pid)
 {
-	DIR *d = opendir("/proc/self/fd");
+	char path[64];
 	struct dirent *e;
 	int n = 0;
+	DIR *d;
 
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return n - 1; /* the listing's own fd */
+	return pid == getpid() ? n - 1 : n; /* the listing's own fd */
+}
+
+int pvhost_count_fds(void)
+{
+	return pvhost_count_fds_of(getpid());
 }
 
 enum child_kind { CHILD_ANY, CHILD_ZOMBIE, CHILD_LIVE, CHILD_FORKER };

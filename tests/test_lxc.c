@@ -1123,24 +1123,6 @@ static void test_stop_lets_the_monitor_finish_its_post_stop_hook(void **state)
 
 /* ---- many ---- */
 
-/* Open fds of another process; -1 if it is gone. */
-static int fds_of(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /*
  * As PID 1, with the forker: it stays one process, the same, with the
  * same fds. In appengine mode (no reaping, core 2026.01) with helpers
@@ -1175,7 +1157,7 @@ static void cycles(bool pid1)
 	forker = pvhost_forker_pid();
 	assert_true(pid1 ? forker > 0 : forker == 0);
 	if (pid1)
-		forker_fds = fds_of(forker);
+		forker_fds = pvhost_count_fds_of(forker);
 	for (int i = 0; i < 50; i++) {
 		make_platform(&pl, pid1 ? "it-cyc1" : "it-cyc2", NULL, NULL);
 		start_ok(&pl);
@@ -1187,7 +1169,7 @@ static void cycles(bool pid1)
 	assert_int_equal(pvhost_count_fds(), fds);
 	assert_int_equal(pvhost_forker_pid(), pid1 ? forker : 0);
 	if (pid1)
-		assert_int_equal(fds_of(forker), forker_fds);
+		assert_int_equal(pvhost_count_fds_of(forker), forker_fds);
 	unsetenv("PV_LXCCLI_FORKER");
 }
 

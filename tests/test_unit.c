@@ -127,7 +127,7 @@ static int setup(void **state)
 	snprintf(rundir_for_tests, sizeof(rundir_for_tests), "%s/run",
 		 sandbox);
 	/* helpers exec'd, as before the forker, but in the forker's tests */
-	forker_off = true;
+	setenv("PV_LXCCLI_FORKER", "0", 1);
 	inject_paths();
 	conf_capture = true;
 	conf_loglevel = 2;
@@ -155,7 +155,6 @@ static int teardown(void **state)
 	sigchld_saved = false;
 	end_own_forker(); /* also when its test failed half-way */
 	forker_deaths = 0;
-	forker_off = true;
 	unsetenv("PV_LXCCLI_TEST_BIG");
 	proc_root = "/proc";
 	while (ents)
@@ -3420,7 +3419,7 @@ static pid_t own_forker(void)
 	skip_if_emulated(); /* qemu-user: no clone(CLONE_VM) of a helper */
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	forker_close();
-	forker_off = false;
+	unsetenv("PV_LXCCLI_FORKER"); /* setup sets it again */
 	assert_int_equal(forker_spawn(), 0);
 	/* a helper forked by it: it has exec'd by then */
 	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
@@ -3531,7 +3530,7 @@ static ino_t ino_of(int fd)
 static void test_forker_child_renumbers_fds_in_place(void **state)
 {
 	struct rlimit saved, low;
-	int p[3][2], got[3], want[3], fds;
+	int p[3][2], got[3], want[4] = { -1, -1, -1, -1 }, fds;
 	ino_t ino[3];
 
 	(void)state;
@@ -3559,7 +3558,7 @@ static void test_forker_child_renumbers_fds_in_place(void **state)
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	got[0] = want[0];
 	want[0] = (int)low.rlim_cur - 1;
-	assert_int_equal(renumber_fds(got, want, 1), 0);
+	assert_int_equal(renumber_fds(got, (int[]){ want[0], -1 }, 1), 0);
 	assert_int_equal(ino_of(want[0]), ino[0]);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 	close(want[0]);
