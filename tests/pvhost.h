@@ -346,12 +346,16 @@ int pvhost_count_fds_of(pid_t pid);
 /*
  * Processes whose parent is this process (from /proc/<pid>/stat), but for
  * the plugin's helper forker, which lives as long as the plugin is loaded
- * ("pv_lxccli-helper - forker"; see pvhost_forker_pid).
+ * ("pv_lxccli-helper - forker"; see pvhost_forker_pid), and with the
+ * forker's children, but for its spare ("pv_lxccli-helper - spare"), the
+ * child that waits for the next job.
  */
 int pvhost_count_children(void);
 /* The pid of the live forker that is this process's child, 0 if there is
  * none, -1 if there are several (one has leaked). */
 pid_t pvhost_forker_pid(void);
+/* The pid of a spare of that forker, 0 if there is none now. */
+pid_t pvhost_spare_pid(void);
 /* The same, only those in state Z. */
 int pvhost_count_zombie_children(void);
 /*

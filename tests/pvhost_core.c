@@ -1285,31 +1285,55 @@ int pvhost_count_fds(void)
 
 enum child_kind { CHILD_ANY, CHILD_ZOMBIE, CHILD_LIVE, CHILD_FORKER };
 
-/* Whether the live process pid is the plugin's helper forker. */
-static bool is_forker(const char *pid)
+/*
+ * Whether the live process pid's argv (its title) starts with want, NULs
+ * and the last one included: the title area may go on with NULs.
+ */
+static bool has_title(const char *pid, const char *want, size_t len)
 {
-	static const char want[] = "pv_lxccli-helper\0-\0forker";
-	char path[64], buf[sizeof(want)];
-	ssize_t len;
+	char path[64], buf[64];
+	ssize_t got;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%.20s/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || len > sizeof(buf)) {
+		if (fd >= 0)
+			close(fd);
 		return false;
-	len = read(fd, buf, sizeof(buf));
+	}
+	got = read(fd, buf, len);
 	close(fd);
-	return len == (ssize_t)sizeof(buf) && !memcmp(buf, want, sizeof(buf));
+	return got == (ssize_t)len && !memcmp(buf, want, len);
+}
+
+static const char forker_title[] = "pv_lxccli-helper\0-\0forker";
+static const char spare_title[] = "pv_lxccli-helper\0-\0spare";
+
+/* The plugin's helper forker. */
+static bool is_forker(const char *pid)
+{
+	return has_title(pid, forker_title, sizeof(forker_title));
+}
+
+/*
+ * A child of the forker that has no job yet: a spare, or a child forked
+ * an instant ago that still has the forker's title. One that took a job
+ * and has not named itself yet is one too: as a message not read yet, it
+ * is not a helper so far.
+ */
+static bool is_spare(const char *pid)
+{
+	return has_title(pid, spare_title, sizeof(spare_title)) || is_forker(pid);
 }
 
 /*
  * Counts the children of parent of one kind by reading /proc/<pid>/stat;
- * when pids is not NULL, also stores up to max of their pids. The forker's
- * children are never the forker, though they look like it until their
- * job has named them: no look at their argv (any).
+ * when pids is not NULL, also stores up to max of their pids. Of the
+ * forker's children (of_forker) the spares are left out.
  */
 static int list_children_of(pid_t parent, enum child_kind kind, pid_t *pids,
-			    int max, bool any)
+			    int max, bool of_forker)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -1347,8 +1371,9 @@ static int list_children_of(pid_t parent, enum child_kind kind, pid_t *pids,
 				   kind == CHILD_ZOMBIE)
 			continue;
 		/* a zombie has no cmdline: a dead forker is counted */
-		if (!any && state != 'Z' &&
-		    is_forker(e->d_name) != (kind == CHILD_FORKER))
+		if (state != 'Z' &&
+		    (of_forker ? is_spare(e->d_name) :
+				 is_forker(e->d_name) != (kind == CHILD_FORKER)))
 			continue;
 		if (pids && n < max)
 			pids[n] = atoi(e->d_name);
@@ -1390,6 +1415,46 @@ pid_t pvhost_forker_pid(void)
 	int n = list_children_of(getpid(), CHILD_FORKER, pid, 2, false);
 
 	return n > 1 ? -1 : pid[0];
+}
+
+/* The parent of the process named by its /proc entry, or -1. */
+static int ppid_of(const char *pid)
+{
+	char path[64], buf[512];
+	const char *rp;
+	int ppid = -1, fd;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	rp = strrchr(buf, ')');
+	if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+pid_t pvhost_spare_pid(void)
+{
+	pid_t forker = pvhost_forker_pid(), spare = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (forker <= 0 || !(d = opendir("/proc")))
+		return 0;
+	while (!spare && (e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+		    ppid_of(e->d_name) == forker &&
+		    has_title(e->d_name, spare_title, sizeof(spare_title)))
+			spare = atoi(e->d_name);
+	closedir(d);
+	return spare;
 }
 
 int pvhost_count_zombie_children(void)

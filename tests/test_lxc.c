@@ -1032,18 +1032,42 @@ static void test_platform_starts_after_a_failed_start(void **state)
 	stop_ok(&pl);
 }
 
+/* The parent of pid, or 0. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], line[128];
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "PPid: %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* The relay of a running platform: init's parent is LXC's monitor, whose
+ * parent is the start helper that relays LXC's log. */
+static pid_t relay_of(pid_t init)
+{
+	return parent_of(parent_of(init));
+}
+
 /*
  * The plugin's helper forker, the PID 1 host's child from the load on,
- * killed: the next start starts another in the call and runs, its relay
- * a child of the new forker; nothing is left as a zombie.
+ * killed: its spare runs the next start (its relay the host's child now);
+ * the start after that finds the socket closed, starts another forker in
+ * the call and runs, its relay a child of the new forker; nothing is left
+ * as a zombie.
  */
 static void test_platform_starts_after_the_forker_was_killed(void **state)
 {
 	struct pvhost_plat pl;
 	pid_t forker, again, init;
-	char path[64], line[128];
-	int ppid = 0, fd;
-	FILE *f;
+	int fd;
 
 	(void)state;
 	forker = pvhost_forker_pid();
@@ -1056,19 +1080,14 @@ static void test_platform_starts_after_the_forker_was_killed(void **state)
 	close(fd);
 	make_platform(&pl, "it-forker", NULL, NULL);
 	init = start_ok(&pl);
+	assert_int_equal(parent_of(relay_of(init)), getpid());
+	assert_int_equal(pvhost_forker_pid(), 0);
+	stop_ok(&pl);
+	init = start_ok(&pl);
 	again = pvhost_forker_pid();
 	assert_true(again > 0 && again != forker);
-	/* init's parent is LXC's monitor, whose parent is the relay */
-	for (int up = 0; up < 3 && init > 0; up++) {
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)init);
-		f = fopen(path, "re");
-		assert_non_null(f);
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "PPid: %d", &ppid);
-		fclose(f);
-		init = ppid;
-	}
-	assert_int_equal(init, again);
+	init = relay_of(init);
+	assert_int_equal(parent_of(init), again);
 	stop_ok(&pl);
 	assert_int_equal(pvhost_wait_children(0, 5000), 0);
 	assert_int_equal(pvhost_count_zombie_children(), 0);

@@ -3309,8 +3309,8 @@ static void test_direct_helper_that_cannot_exec_reports_minus_one(void **state)
 
 /* ---- the forker */
 
-/* Whether pid's argv is { HELPER_ARGV0, fd, "forker", ... }. */
-static bool argv_is_forker(pid_t pid)
+/* Whether pid's argv is { HELPER_ARGV0, fd, what, ... }. */
+static bool argv_is(pid_t pid, const char *what)
 {
 	char path[64], buf[256];
 	ssize_t n;
@@ -3329,12 +3329,12 @@ static bool argv_is_forker(pid_t pid)
 		return false;
 	for (int skip = 0, off = 0; off < n; off += (int)strlen(buf + off) + 1)
 		if (skip++ == 2)
-			return !strcmp(buf + off, FORKER_ARG);
+			return !strcmp(buf + off, what);
 	return false;
 }
 
-/* The forker among this process's children; 0 if there is none. */
-static pid_t find_forker_child(void)
+/* A child of parent whose argv names it what, other than not; or 0. */
+static pid_t find_child(pid_t parent, const char *what, pid_t not)
 {
 	char path[64], buf[512];
 	struct dirent *e;
@@ -3355,12 +3355,34 @@ static pid_t find_forker_child(void)
 		if (fgets(buf, sizeof(buf), f) && strrchr(buf, ')'))
 			sscanf(strrchr(buf, ')') + 1, " %*c %d", &ppid);
 		fclose(f);
-		if (ppid == getpid() && argv_is_forker(pid))
+		if (ppid == parent && pid != not && argv_is(pid, what))
 			found = pid;
 	}
 	if (d)
 		closedir(d);
 	return found;
+}
+
+/* The forker among this process's children; 0 if there is none. */
+static pid_t find_forker_child(void)
+{
+	return find_child(getpid(), FORKER_ARG, 0);
+}
+
+/*
+ * The forker's spare, other than not, once it is there: nothing tells
+ * when a process appears, so /proc is looked at every millisecond until
+ * the deadline. 0 if none came.
+ */
+static pid_t wait_spare(pid_t forker, pid_t not)
+{
+	pid_t spare = 0;
+
+	for (int ms = 0; ms < 5000 && !(spare = find_child(forker, SPARE_ARG,
+							   not));
+	     ms++)
+		poll(NULL, 0, 1);
+	return spare;
 }
 
 /*
@@ -3436,6 +3458,8 @@ static int end_own_forker(void)
 	int ret = -1;
 
 	forker_close();
+	if (own_forker_pid > 0)
+		kill(own_forker_pid, SIGCONT); /* a test that stopped it */
 	if (fd >= 0 && poll(&pfd, 1, 5000) == 1 &&
 	    waitpid(own_forker_pid, &st, 0) == own_forker_pid &&
 	    WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -3479,9 +3503,42 @@ static void test_forker_runs_a_helper_with_the_fds_of_the_call(void **state)
 }
 
 /*
+ * A job goes to the spare that waits on the socket, the forker only forks
+ * the next: a job is served while the forker is stopped, another spare
+ * waits after it, and the spare ends with the core's end.
+ */
+static void test_forker_jobs_go_to_a_waiting_spare(void **state)
+{
+	char said[512];
+	pid_t forker, spare, next;
+	int fd;
+
+	(void)state;
+	forker = own_forker();
+	spare = wait_spare(forker, 0);
+	assert_true(spare > 0);
+	fd = pidfd_of(spare);
+	assert_true(fd >= 0);
+	assert_int_equal(kill(forker, SIGSTOP), 0);
+	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
+	assert_non_null(strstr(said, "helper job of 'fk' is malformed"));
+	/* the spare was the helper: it has ended with its job */
+	assert_int_equal(poll(&(struct pollfd){ fd, POLLIN, 0 }, 1, 5000), 1);
+	close(fd);
+	assert_int_equal(kill(forker, SIGCONT), 0);
+	next = wait_spare(forker, spare);
+	assert_true(next > 0);
+	fd = pidfd_of(next);
+	assert_true(fd >= 0);
+	assert_int_equal(end_own_forker(), 0);
+	assert_int_equal(poll(&(struct pollfd){ fd, POLLIN, 0 }, 1, 5000), 1);
+	close(fd);
+}
+
+/*
  * The forker ends when the core's end closes; one that is gone is
  * replaced in the call, which still gets its helper; a job too big for
- * one message is exec'd.
+ * one message is exec'd. A killed forker's spare takes one job more.
  */
 static void test_forker_ends_with_the_core_and_is_replaced(void **state)
 {
@@ -3494,6 +3551,10 @@ static void test_forker_ends_with_the_core_and_is_replaced(void **state)
 	forker = own_forker();
 	kill(forker, SIGKILL);
 	assert_int_equal(waitpid(forker, NULL, 0), forker);
+	/* the spare it had: its job's -1, and the socket closed after it */
+	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
+	assert_int_equal(forker_deaths, 0);
+	assert_int_equal(find_forker_child(), 0);
 	assert_int_equal(bad_job_round(said, sizeof(said), false), -1);
 	assert_int_equal(forker_deaths, 1);
 	assert_non_null(strstr(last_log, "helper forker gone"));
@@ -3732,6 +3793,7 @@ int main(int argc, char **argv)
 		T(test_middle_child_only_for_a_core_that_does_not_reap),
 		T(test_direct_helper_that_cannot_exec_reports_minus_one),
 		T(test_forker_runs_a_helper_with_the_fds_of_the_call),
+		T(test_forker_jobs_go_to_a_waiting_spare),
 		T(test_forker_ends_with_the_core_and_is_replaced),
 		T(test_forker_child_renumbers_fds_in_place),
 		T(test_forker_message_carries_the_calls_state),
