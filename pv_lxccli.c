@@ -6514,11 +6514,14 @@ static __attribute__((noreturn)) void spare_main(int sock, int took)
 	signal(SIGPIPE, SIG_IGN); /* a forker gone: EPIPE on took */
 	signals_reset = true;
 	start_area_touch();
-	do
-		len = forker_recv(sock, buf, got, &n_got);
-	while (len == -EMSGSIZE || len == -ENOMEM || len == -ENOBUFS);
-	if (len <= 0)
-		_exit(len < 0); /* the forker serves the next one itself */
+	while ((len = forker_recv(sock, buf, got, &n_got)) < 0) {
+		plog(PV_LOG_ERROR, "helper forker's spare: %s",
+		     strerror((int)-len));
+		if (len != -EMSGSIZE && len != -ENOMEM && len != -ENOBUFS)
+			_exit(1); /* the forker serves the next one itself */
+	}
+	if (!len)
+		_exit(0); /* the core's end closed */
 	do
 		ret = (int)write(took, "j", 1);
 	while (ret < 0 && errno == EINTR);
