@@ -3549,6 +3549,8 @@ static void test_forker_ends_with_the_core_and_is_replaced(void **state)
 	own_forker();
 	assert_int_equal(end_own_forker(), 0);
 	forker = own_forker();
+	/* killed once it has forked the spare for the next job */
+	assert_true(wait_spare(forker, 0) > 0);
 	kill(forker, SIGKILL);
 	assert_int_equal(waitpid(forker, NULL, 0), forker);
 	/* the spare it had: its job's -1, and the socket closed after it */
