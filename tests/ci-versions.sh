@@ -38,6 +38,9 @@ if [ "${1:-}" = --cgroup2-inner ]; then
 	exec ctest --output-on-failure
 fi
 
+# a fresh machine has no debootstrap (it brings wget along)
+bash "$(dirname "$0")/install-deps.sh" debootstrap
+
 # ---- mounts, undone in reverse on any exit
 mounted=()
 teardown() {
