@@ -356,6 +356,12 @@ int pvhost_count_children(void);
 pid_t pvhost_forker_pid(void);
 /* The pid of a spare of that forker, 0 if there is none now. */
 pid_t pvhost_spare_pid(void);
+/*
+ * 0 once no child is a zombie, -1 after timeout_ms: the host reaps on
+ * SIGCHLD, a moment after the exit. A helper forker of a fork of the host
+ * ends after its spare, and is the host's child by then.
+ */
+int pvhost_wait_reaped(int timeout_ms);
 /* The same, only those in state Z. */
 int pvhost_count_zombie_children(void);
 /*

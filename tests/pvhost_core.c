@@ -1457,6 +1457,19 @@ pid_t pvhost_spare_pid(void)
 	return spare;
 }
 
+int pvhost_wait_reaped(int timeout_ms)
+{
+	double deadline = pvhost_now_ms() + timeout_ms;
+
+	/* nothing tells when another's reaper has run: a 1 ms tick */
+	while (pvhost_count_zombie_children() > 0) {
+		if (ms_left(deadline) == 0)
+			return -1;
+		poll(NULL, 0, 1);
+	}
+	return 0;
+}
+
 int pvhost_count_zombie_children(void)
 {
 	return list_children(CHILD_ZOMBIE, NULL, 0);

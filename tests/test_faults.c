@@ -813,6 +813,7 @@ static void finish(struct baseline *b, double t0, int deadline_ms)
 		fail_msg("still running %d ms after the deadline: %s",
 			 SLACK_MS, who);
 	assert_int_equal(pvhost_wait_children(0, 2000), 0);
+	assert_int_equal(pvhost_wait_reaped(2000), 0);
 	assert_int_equal(pvhost_count_children(), 0);
 	assert_int_equal(pvhost_count_fds(), b->fds);
 }
